@@ -1,0 +1,52 @@
+# The few commands a person types. `make run` and `make test` work on a fresh clone.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PORT ?= 8000
+HOST ?= 127.0.0.1
+WORKERS ?= 3
+VENV := .venv
+BIN := $(VENV)/bin
+
+# The first Python >= 3.12 on PATH (or under pyenv), unless PYTHON is given.
+PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 $$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null); do \
+	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then echo $$p; break; fi; done)
+
+.PHONY: help install run serve test lint format bench clean
+
+help:
+	@echo "make run    set up everything and serve on http://$(HOST):$(PORT) (SQLite unless DATABASE_URL)"
+	@echo "make test   run the whole test suite (PostgreSQL too when DATABASE_URL points to one)"
+	@echo "make lint   ruff check and format check"
+	@echo "make bench  benchmarks on the local PostgreSQL"
+
+$(BIN)/python:
+	@if [ -z "$(PYTHON)" ]; then echo "This project needs Python 3.12 or newer on PATH (or PYTHON=/path/to/python3.12)." >&2; exit 1; fi
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	$(BIN)/python manage.py bootstrap --url http://$(HOST):$(PORT)
+	$(BIN)/gunicorn project.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - --timeout 120
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache

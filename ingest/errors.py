@@ -1,0 +1,93 @@
+"""The API's one error shape, readable by both official SDKs.
+
+    {"message": "...", "error": {"message": "...", "type": "...", "details": [...]}}
+
+The Python SDK builds its exception text from `error.message`, the JS SDK from `message`.
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+logger = logging.getLogger(__name__)
+
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def error_body(message, error_type, details=None):
+    error = {"message": message, "type": error_type}
+    if details:
+        error["details"] = details
+    return {"message": message, "error": error}
+
+
+def _first_message(detail):
+    if isinstance(detail, list) and detail:
+        return _first_message(detail[0])
+    if isinstance(detail, dict) and detail:
+        key, value = next(iter(detail.items()))
+        return f"{key}: {_first_message(value)}"
+    return str(detail)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, OperationalError | InterfaceError):
+        logger.warning("database unavailable: %s", exc)
+        response = Response(
+            error_body(
+                "The log store's database is unavailable; retry shortly.", "service_unavailable"
+            ),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+        return response
+    elif isinstance(exc, DatabaseError):
+        logger.exception("database error")
+        return None
+
+    if not isinstance(exc, exceptions.APIException):
+        return None
+
+    details = getattr(exc, "details", None)
+    message = getattr(exc, "message", None) or _first_message(exc.detail)
+    error_type = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
+    response = Response(error_body(message, error_type, details), status=exc.status_code)
+    if getattr(exc, "auth_header", None):
+        response["WWW-Authenticate"] = exc.auth_header
+    wait = getattr(exc, "wait", None)
+    if wait is not None:
+        response["Retry-After"] = str(int(wait) + 1)
+    return response
+
+
+class InvalidRequest(exceptions.APIException):
+    """A 400 carrying a readable message plus machine-readable details."""
+
+    status_code = 400
+    default_code = "invalid_request"
+
+    def __init__(self, message, details=None, status_code=None, code=None):
+        super().__init__(message, code or self.default_code)
+        self.message = message
+        self.details = details
+        if status_code:
+            self.status_code = status_code
+
+
+def json_not_found(request, exception=None):
+    return JsonResponse(error_body("Not found.", "not_found"), status=404)
+
+
+def json_server_error(request):
+    return JsonResponse(
+        error_body("Internal server error; the request was not stored.", "server_error"),
+        status=500,
+    )

@@ -1,0 +1,60 @@
+"""JSON request parsing for the API: a size limit, and errors that say what is wrong."""
+
+import json
+import re
+
+import orjson
+from django.conf import settings
+from rest_framework import exceptions
+from rest_framework.parsers import BaseParser
+
+# orjson turns integers wider than 64 bits into floats; such bodies take the exact, slower path.
+_WIDE_INTEGER = re.compile(rb"\d{20}")
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = 413
+    default_code = "payload_too_large"
+
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_json_bytes(raw: bytes):
+    if not raw.strip():
+        raise exceptions.ParseError("The request body is empty; send a JSON log or array of logs.")
+    try:
+        if _WIDE_INTEGER.search(raw) is None:
+            return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass  # retried below: the standard library accepts lone surrogates, which we keep
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except UnicodeDecodeError as exc:
+        raise exceptions.ParseError(f"The request body is not valid UTF-8: {exc.reason}.") from None
+    except (ValueError, RecursionError) as exc:
+        raise exceptions.ParseError(f"The request body is not valid JSON: {exc}") from None
+
+
+def read_limited_body(django_request) -> bytes:
+    """The raw body, refusing anything over LOGSTORE_MAX_BODY_BYTES before reading it."""
+    limit = settings.LOGSTORE_MAX_BODY_BYTES
+    try:
+        length = int(django_request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise exceptions.ParseError("Invalid Content-Length header.") from None
+    if length > limit:
+        raise PayloadTooLarge(f"The request body is {length} bytes; the limit is {limit}.")
+    return django_request.body
+
+
+class LogJSONParser(BaseParser):
+    media_type = "application/json"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.LOGSTORE_MAX_BODY_BYTES
+        raw = stream.read(limit + 1) if stream is not None else b""
+        if len(raw) > limit:
+            raise PayloadTooLarge(f"The request body is over the limit of {limit} bytes.")
+        return parse_json_bytes(raw)

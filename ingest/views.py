@@ -1,0 +1,112 @@
+"""The logs API: thin views over logstore's ingestion and queries."""
+
+import hashlib
+
+from django.conf import settings
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ingest.errors import InvalidRequest
+from ingest.parsers import PayloadTooLarge, read_limited_body
+from ingest.serializers import CustomLogSerializer, flatten_errors
+from logstore.ingestion import IdempotencyConflict, InvalidLog, prepare_logs, store_logs
+from logstore.models import SCOPE_LOGS_READ, SCOPE_LOGS_WRITE, Log
+from logstore.presenters import log_as_dict
+
+MAX_IDEMPOTENCY_KEY_LENGTH = 256
+
+
+def split_batch(payload) -> list:
+    """One log, an array of logs, or the JS SDK's mangled array ({"0": log, "1": log})."""
+    if isinstance(payload, list):
+        if not payload:
+            raise InvalidRequest("The array of logs is empty.", code="empty_batch")
+        items = payload
+    elif isinstance(payload, dict):
+        keys = list(payload)
+        if (
+            keys
+            and all(k.isdigit() for k in keys)
+            and sorted(map(int, keys)) == list(range(len(keys)))
+        ):
+            # The JS SDK serialises an array passed to logs.create as {"0": ..., "1": ...}.
+            items = [payload[str(i)] for i in range(len(keys))]
+        else:
+            items = [payload]
+    else:
+        raise InvalidRequest("The body must be a JSON object (one log) or an array of logs.")
+    limit = settings.LOGSTORE_MAX_BATCH_ITEMS
+    if len(items) > limit:
+        raise PayloadTooLarge(f"The batch has {len(items)} logs; the limit is {limit}.")
+    return items
+
+
+def validate_items(items, batched):
+    for index, item in enumerate(items):
+        where = f"logs[{index}]" if batched else "log"
+        if not isinstance(item, dict):
+            raise InvalidRequest(
+                f"{where} must be a JSON object, not {type(item).__name__}.",
+                details=[{"index": index, "field": "", "message": "must be a JSON object"}],
+            )
+        serializer = CustomLogSerializer(data=item)
+        if not serializer.is_valid():
+            errors = flatten_errors(serializer.errors)
+            field, message = errors[0]
+            raise InvalidRequest(
+                f"Invalid {where}: {field}: {message}",
+                details=[{"index": index, "field": f, "message": m} for f, m in errors],
+            )
+
+
+class LogCollectionView(APIView):
+    required_scopes = {"POST": SCOPE_LOGS_WRITE, "GET": SCOPE_LOGS_READ}
+
+    def post(self, request):
+        if not request.content_type:
+            raise exceptions.UnsupportedMediaType(
+                "", "Send the logs with Content-Type: application/json."
+            )
+        raw = read_limited_body(request._request)
+        payload = request.data
+        items = split_batch(payload)
+        validate_items(items, batched=not isinstance(payload, dict) or len(items) > 1)
+        try:
+            logs = prepare_logs(items, request.headers)
+        except InvalidLog as exc:
+            where = f"logs[{exc.index}]" if len(items) > 1 else "log"
+            raise InvalidRequest(
+                f"Invalid {where}: {exc.path}: {exc.message}",
+                details=[{"index": exc.index, "field": exc.path, "message": exc.message}],
+            ) from None
+        idempotency_key = request.headers.get("Idempotency-Key", "").strip() or None
+        if idempotency_key and len(idempotency_key) > MAX_IDEMPOTENCY_KEY_LENGTH:
+            raise InvalidRequest(
+                f"Idempotency-Key is longer than {MAX_IDEMPOTENCY_KEY_LENGTH} characters."
+            )
+        try:
+            result = store_logs(
+                request.auth.workspace,
+                request.auth,
+                logs,
+                idempotency_key=idempotency_key,
+                request_hash=hashlib.sha256(raw).hexdigest() if idempotency_key else "",
+            )
+        except IdempotencyConflict:
+            raise InvalidRequest(
+                "This Idempotency-Key was already used with a different request body.",
+                status_code=409,
+                code="idempotency_conflict",
+            ) from None
+        return Response(result.body, status=result.status_code)
+
+
+class LogDetailView(APIView):
+    required_scope = SCOPE_LOGS_READ
+
+    def get(self, request, log_id):
+        log = Log.objects.filter(workspace=request.auth.workspace, pk=log_id).first()
+        if log is None:
+            raise exceptions.NotFound("No log with this id.")
+        return Response(log_as_dict(log))

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _ensure_partitions(sender, using, **kwargs):
+    from django.db import connections
+
+    from logstore.partitions import ensure_partitions
+
+    ensure_partitions(using=connections[using])
+
+
+class LogstoreConfig(AppConfig):
+    name = "logstore"
+    verbose_name = "Log store"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        post_migrate.connect(_ensure_partitions, sender=self, dispatch_uid="logstore-partitions")

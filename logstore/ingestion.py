@@ -1,0 +1,175 @@
+"""Storing a batch of logs: normalise every item, then write them all in one transaction."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from logstore.ids import uuid7
+from logstore.jsoncodec import dumps
+from logstore.models import IdempotencyRecord, Log, MetadataKey
+from logstore.normalize import HeaderDefaults, NormalizationError, NormalizedLog, normalize_log
+
+# Autocomplete needs the keys, not every one of a pathological client's thousands.
+MAX_METADATA_KEYS_PER_BATCH = 200
+
+
+class InvalidLog(ValueError):
+    """An item that cannot be stored; `index` is its position in the batch."""
+
+    def __init__(self, index, path, message):
+        super().__init__(message)
+        self.index = index
+        self.path = path
+        self.message = message
+
+
+class IdempotencyConflict(Exception):
+    """The Idempotency-Key was used before for a different request body."""
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    status_code: int
+    body: dict
+    replayed: bool = False
+    stored: int = 0
+
+
+def prepare_logs(items: Sequence[Mapping], headers: Mapping[str, str]) -> list[NormalizedLog]:
+    """Normalise a batch; raises InvalidLog naming the first item that cannot be stored."""
+    defaults = HeaderDefaults.from_headers(headers)
+    masked = frozenset(name.lower() for name in settings.LOGSTORE_MASKED_HEADERS)
+    received_at = timezone.now()
+    prepared = []
+    for index, item in enumerate(items):
+        try:
+            prepared.append(
+                normalize_log(item, defaults, received_at=received_at, masked_headers=masked)
+            )
+        except NormalizationError as exc:
+            raise InvalidLog(index, exc.path, exc.message) from exc
+    return prepared
+
+
+def store_logs(
+    workspace,
+    api_key,
+    logs: Sequence[NormalizedLog],
+    *,
+    idempotency_key: str | None = None,
+    request_hash: str = "",
+) -> IngestResult:
+    """Write all of `logs` or none of them; the result is returned only after commit.
+
+    With an idempotency key, a repeat of the same request returns the first response and
+    writes nothing; concurrent repeats wait on the key's unique constraint.
+    """
+    ids = [uuid7() for _ in logs]
+    body = {
+        "status": "success",
+        "message": f"{len(ids)} log{'s' if len(ids) != 1 else ''} stored",
+        "log_ids": [str(i) for i in ids],
+    }
+    try:
+        with transaction.atomic():
+            if idempotency_key:
+                IdempotencyRecord.objects.create(
+                    workspace=workspace,
+                    key=idempotency_key,
+                    request_hash=request_hash,
+                    status_code=200,
+                    response=body,
+                )
+            write_logs(workspace.pk, api_key.pk if api_key else None, ids, logs)
+            remember_metadata_keys(workspace.pk, logs)
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        record = IdempotencyRecord.objects.filter(workspace=workspace, key=idempotency_key).first()
+        if record is None:
+            raise
+        if record.request_hash != request_hash:
+            raise IdempotencyConflict() from None
+        return IngestResult(record.status_code, record.response, replayed=True)
+    return IngestResult(200, body, stored=len(ids))
+
+
+def _columns():
+    return [f for f in Log._meta.concrete_fields]
+
+
+def write_logs(workspace_id, api_key_id, ids, logs: Sequence[NormalizedLog]):
+    """Insert rows with one COPY on PostgreSQL, one executemany elsewhere."""
+    fields = _columns()
+    names = [f.column for f in fields]
+    table = Log._meta.db_table
+    if connection.vendor == "postgresql":
+        rows = (
+            _pg_row(fields, workspace_id, api_key_id, log_id, log)
+            for log_id, log in zip(ids, logs, strict=True)
+        )
+        quoted = ", ".join(connection.ops.quote_name(n) for n in names)
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return
+    params = []
+    for log_id, log in zip(ids, logs, strict=True):
+        obj = _instance(workspace_id, api_key_id, log_id, log)
+        params.append([f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields])
+    placeholders = ", ".join(["%s"] * len(names))
+    quoted = ", ".join(connection.ops.quote_name(n) for n in names)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} ({quoted}) VALUES ({placeholders})",  # noqa: S608
+            params,
+        )
+
+
+def _instance(workspace_id, api_key_id, log_id, log: NormalizedLog) -> Log:
+    values = {name: getattr(log, name) for name in NormalizedLog.__slots__}
+    return Log(id=log_id, workspace_id=workspace_id, api_key_id=api_key_id, **values)
+
+
+def _pg_row(fields, workspace_id, api_key_id, log_id, log: NormalizedLog):
+    row = []
+    for f in fields:
+        name = f.attname
+        if name == "id":
+            row.append(log_id)
+        elif name == "workspace_id":
+            row.append(workspace_id)
+        elif name == "api_key_id":
+            row.append(api_key_id)
+        else:
+            value = getattr(log, name)
+            if name in {"request", "response", "metadata_index"} or (
+                name == "metadata" and value is not None
+            ):
+                value = dumps(value)
+            row.append(value)
+    return row
+
+
+def remember_metadata_keys(workspace_id, logs: Sequence[NormalizedLog]):
+    keys = set()
+    for log in logs:
+        keys.update(log.metadata_index)
+        if len(keys) >= MAX_METADATA_KEYS_PER_BATCH:
+            break
+    if not keys:
+        return
+    now = timezone.now()
+    MetadataKey.objects.bulk_create(
+        [
+            MetadataKey(workspace_id=workspace_id, key=k[:256], first_seen_at=now, last_seen_at=now)
+            for k in sorted(keys)[:MAX_METADATA_KEYS_PER_BATCH]
+        ],
+        ignore_conflicts=True,
+    )

@@ -1,0 +1,363 @@
+"""The log store's data: tenants, their API keys, and the immutable log rows."""
+
+import hashlib
+import hmac
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from logstore.fields import JSONTextField
+from logstore.ids import uuid7
+
+SCOPE_LOGS_WRITE = "logs.write"
+SCOPE_LOGS_READ = "logs.read"
+SCOPE_LOGS_EXPORT = "logs.export"
+SCOPE_FEEDBACK_WRITE = "feedback.write"
+ALL_SCOPES = [SCOPE_LOGS_WRITE, SCOPE_LOGS_READ, SCOPE_LOGS_EXPORT, SCOPE_FEEDBACK_WRITE]
+
+API_KEY_PREFIX = "lsk_"
+
+
+def default_scopes():
+    return list(ALL_SCOPES)
+
+
+class Workspace(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    retention_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Logs older than this are pruned. Empty keeps them forever.",
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="logstore_workspaces"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self):
+        return self.slug
+
+
+class ApiKeyQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiKey(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=200)
+    # The first characters after "lsk_": unique, shown in lists, used to find the row to verify.
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    hashed_key = models.CharField(max_length=64, editable=False)
+    scopes = models.JSONField(default=default_scopes)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiKeyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "API key"
+        ordering = ["workspace__slug", "name"]
+
+    def __str__(self):
+        return f"{self.name} ({API_KEY_PREFIX}{self.prefix}…)"
+
+    @staticmethod
+    def hash(raw_key: str) -> str:
+        # Keys are 200+ bits of randomness, so a fast hash is enough; no password KDF needed.
+        return hashlib.sha256(raw_key.encode()).hexdigest()
+
+    @classmethod
+    def generate(cls, workspace, name, scopes=None):
+        """Create a key; returns (api_key, raw_key). The raw key exists only in this return."""
+        prefix = secrets.token_hex(4)
+        raw = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+        key = cls.objects.create(
+            workspace=workspace,
+            name=name,
+            prefix=prefix,
+            hashed_key=cls.hash(raw),
+            scopes=list(scopes) if scopes is not None else default_scopes(),
+        )
+        return key, raw
+
+    @staticmethod
+    def prefix_of(raw_key: str) -> str | None:
+        if not raw_key.startswith(API_KEY_PREFIX):
+            return None
+        prefix, sep, _ = raw_key[len(API_KEY_PREFIX) :].partition("_")
+        return prefix if sep and prefix else None
+
+    def matches(self, raw_key: str) -> bool:
+        return hmac.compare_digest(self.hashed_key, self.hash(raw_key))
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None
+
+    def has_scope(self, scope):
+        return scope in (self.scopes or [])
+
+    def revoke(self):
+        self.revoked_at = timezone.now()
+        self.save(update_fields=["revoked_at"])
+
+
+class Log(models.Model):
+    """One LLM call or span, as a client reported it. Rows are never updated.
+
+    On PostgreSQL the table is range-partitioned by `created_at` (see the migrations), with the
+    primary key (id, created_at); ids are UUIDv7 from the app, so `id` alone is unique too.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    # No database constraints: deleting a workspace's key must never touch its logs.
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    api_key = models.ForeignKey(
+        ApiKey,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(help_text="When the call happened, as the client said.")
+    received_at = models.DateTimeField(help_text="When this server stored it.")
+
+    trace_id = models.CharField(max_length=256)
+    span_id = models.CharField(max_length=256, blank=True, default="")
+    parent_span_id = models.CharField(max_length=256, blank=True, default="")
+    span_name = models.CharField(max_length=256, blank=True, default="")
+    user = models.CharField(max_length=256, blank=True, default="")
+    organization = models.CharField(max_length=256, blank=True, default="")
+    environment = models.CharField(max_length=256, blank=True, default="")
+    provider = models.CharField(max_length=128, blank=True, default="")
+    model = models.CharField(max_length=256, blank=True, default="")
+    method = models.CharField(max_length=16, blank=True, default="")
+    url = models.TextField(blank=True, default="")
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    is_success = models.BooleanField(default=True)
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
+    completion_tokens = models.PositiveIntegerField(null=True, blank=True)
+    total_tokens = models.PositiveIntegerField(null=True, blank=True)
+    streaming = models.BooleanField(default=False)
+
+    request = JSONTextField(default=dict)
+    response = JSONTextField(default=dict)
+    metadata = JSONTextField(null=True, blank=True)
+    # Scalar metadata values as text ({"k": "5"} for both 5 and "5"), so `k=v` filters match
+    # what a person typed; on PostgreSQL a GIN index serves `@>` over it.
+    metadata_index = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # Every list: a workspace's newest logs first, keyset-paged on (created_at, id).
+            models.Index(fields=["workspace", "-created_at", "-id"], name="log_ws_created_idx"),
+            # Trace view and trace-id filters: all spans of one trace.
+            models.Index(fields=["workspace", "trace_id", "created_at"], name="log_ws_trace_idx"),
+            # Span-id search and the "parent span" link.
+            models.Index(fields=["workspace", "span_id"], name="log_ws_span_idx"),
+            # "This user's latest logs".
+            models.Index(fields=["workspace", "user", "-created_at"], name="log_ws_user_idx"),
+            # Organisation filter and search.
+            models.Index(
+                fields=["workspace", "organization", "-created_at"], name="log_ws_org_idx"
+            ),
+            # Model and provider filters and the by-model breakdown.
+            models.Index(fields=["workspace", "model", "-created_at"], name="log_ws_model_idx"),
+            # Error views: failed calls are rare, so a partial index stays small.
+            models.Index(
+                fields=["workspace", "-created_at"],
+                name="log_ws_errors_idx",
+                condition=models.Q(is_success=False),
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.id)
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a request that carried an `Idempotency-Key`, kept for replays."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=256)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            # Concurrent retries of one key serialise on this constraint.
+            models.UniqueConstraint(fields=["workspace", "key"], name="idempotency_ws_key_uniq")
+        ]
+        indexes = [
+            # Expiry sweeps delete old records by age.
+            models.Index(fields=["created_at"], name="idempotency_created_idx"),
+        ]
+
+    def __str__(self):
+        return self.key
+
+
+class MetadataKey(models.Model):
+    """Metadata keys seen per workspace, for autocomplete without scanning logs."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=256)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "key"], name="metadatakey_ws_key_uniq")
+        ]
+        indexes = [
+            # Autocomplete: the keys seen most recently first.
+            models.Index(fields=["workspace", "-last_seen_at"], name="metadatakey_recent_idx"),
+        ]
+
+    def __str__(self):
+        return self.key
+
+
+class Feedback(models.Model):
+    """A score for a trace. It may arrive before the trace does; it joins by trace_id."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    api_key = models.ForeignKey(
+        ApiKey, on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+"
+    )
+    trace_id = models.CharField(max_length=256)
+    value = models.SmallIntegerField()
+    weight = models.FloatField(default=1.0)
+    metadata = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # Feedback shown on a trace and the weighted-feedback filter, both by trace.
+            models.Index(fields=["workspace", "trace_id"], name="feedback_ws_trace_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.trace_id}: {self.value}"
+
+
+class LogExport(models.Model):
+    """An asynchronous export job, as Portkey's export API describes it."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        IN_PROGRESS = "in_progress"
+        SUCCESS = "success"
+        FAILED = "failed"
+        STOPPED = "stopped"
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    created_by = models.CharField(max_length=256, blank=True, default="")
+    description = models.TextField(blank=True, default="")
+    filters = models.JSONField(default=dict)
+    requested_data = models.JSONField(default=list)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    total_records = models.PositiveIntegerField(default=0)
+    records_written = models.PositiveIntegerField(default=0)
+    file_name = models.CharField(max_length=500, blank=True, default="")
+    error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # Listing a workspace's exports, newest first.
+            models.Index(fields=["workspace", "-created_at"], name="export_ws_created_idx"),
+        ]
+
+    def __str__(self):
+        return f"export {self.id} ({self.status})"
+
+
+class SavedFilter(models.Model):
+    """A named log filter (a query string) shared by a workspace's members."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=200)
+    query = models.TextField(help_text="The filter as URL query parameters.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="savedfilter_ws_name_uniq")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class RejectedRequest(models.Model):
+    """An ingest request the API refused, so a misconfigured client is noticed."""
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    api_key = models.ForeignKey(
+        ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    key_prefix = models.CharField(max_length=32, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    path = models.CharField(max_length=500, blank=True, default="")
+    status_code = models.PositiveSmallIntegerField()
+    reason = models.TextField()
+    excerpt = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The admin's "recent rejections" list and its trimming.
+            models.Index(fields=["-created_at"], name="rejected_created_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.status_code} {self.reason[:60]}"
+
+
+class ApiKeyUsage(models.Model):
+    """Per-key, per-day counters of what the ingest API accepted and refused."""
+
+    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="usage")
+    day = models.DateField()
+    accepted_logs = models.PositiveBigIntegerField(default=0)
+    accepted_requests = models.PositiveBigIntegerField(default=0)
+    rejected_requests = models.PositiveBigIntegerField(default=0)
+    bytes_received = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["api_key", "day"], name="apikeyusage_key_day_uniq")
+        ]
+
+    def __str__(self):
+        return f"{self.api_key_id} {self.day}"
