@@ -1,0 +1,189 @@
+"""The one definition of "which logs": shared by the admin, the web UI, the read API and exports.
+
+Every surface scopes the queryset to the caller's workspaces first, then applies `LogFilter`
+to the query parameters it received. Parameters, all optional and combined with AND:
+
+    since=15m|1h|24h|7d|30d    or  start=<ISO time>  end=<ISO time>
+    trace_id=a,b  (or repeated)   span_id  user  organization  environment  provider  model
+    status=200,429  status_class=2xx,5xx   success=true|false
+    latency_min  latency_max (ms)   tokens_min  tokens_max (total)   streaming=true|false
+    metadata=key=value  (repeatable; every pair must match the value's text form)
+"""
+
+from datetime import timedelta
+
+import django_filters
+from django import forms
+from django.db import connection
+from django.db.models import Q, TextField
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from logstore.models import Log
+
+TIME_PRESETS = {
+    "15m": timedelta(minutes=15),
+    "1h": timedelta(hours=1),
+    "24h": timedelta(hours=24),
+    "7d": timedelta(days=7),
+    "30d": timedelta(days=30),
+}
+STATUS_CLASSES = {"1xx": 100, "2xx": 200, "3xx": 300, "4xx": 400, "5xx": 500}
+MAX_METADATA_PAIRS = 20
+
+
+class MultipleValueField(forms.Field):
+    """A repeatable parameter (`?metadata=a=1&metadata=b=2`); commas do not split values."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        if not value:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        return [v.strip() for v in value if v and v.strip()]
+
+
+class CommaSeparatedField(MultipleValueField):
+    """A repeatable parameter whose values may also be comma-separated (`trace_id=a,b`)."""
+
+    def to_python(self, value):
+        values = []
+        for item in super().to_python(value):
+            values.extend(part.strip() for part in item.split(",") if part.strip())
+        return values
+
+
+def parse_metadata_pair(text: str) -> tuple[str, str]:
+    """`key=value` (or `key:value` when there is no `=`) as a (key, value) pair."""
+    separator = "=" if "=" in text else ":"
+    key, sep, value = text.partition(separator)
+    key = key.strip()
+    if not sep or not key:
+        raise forms.ValidationError(
+            f"Metadata filter {text!r} must look like key=value.", code="metadata"
+        )
+    return key, value.strip()
+
+
+class MetadataPairsField(MultipleValueField):
+    def to_python(self, value):
+        pairs = [parse_metadata_pair(item) for item in super().to_python(value)]
+        if len(pairs) > MAX_METADATA_PAIRS:
+            raise forms.ValidationError(f"At most {MAX_METADATA_PAIRS} metadata filters.")
+        return pairs
+
+
+class StatusField(CommaSeparatedField):
+    def to_python(self, value):
+        codes = []
+        for item in super().to_python(value):
+            if not item.isdigit() or not 100 <= int(item) <= 599:
+                raise forms.ValidationError(f"{item!r} is not an HTTP status code.")
+            codes.append(int(item))
+        return codes
+
+
+class StatusClassField(CommaSeparatedField):
+    def to_python(self, value):
+        classes = [item.lower() for item in super().to_python(value)]
+        unknown = [c for c in classes if c not in STATUS_CLASSES]
+        if unknown:
+            raise forms.ValidationError(
+                f"Unknown status class {unknown[0]!r}; use {', '.join(STATUS_CLASSES)}."
+            )
+        return classes
+
+
+class ListFilter(django_filters.Filter):
+    field_class = CommaSeparatedField
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return qs.filter(**{f"{self.field_name}__in": value})
+
+
+class StatusFilter(django_filters.Filter):
+    field_class = StatusField
+
+
+class StatusClassFilter(django_filters.Filter):
+    field_class = StatusClassField
+
+
+class MetadataFilter(django_filters.Filter):
+    field_class = MetadataPairsField
+
+
+class LogFilter(django_filters.FilterSet):
+    since = django_filters.ChoiceFilter(
+        choices=[(k, k) for k in TIME_PRESETS], method="filter_since", label="Time range"
+    )
+    start = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    end = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    trace_id = ListFilter(label="Trace id(s)")
+    span_id = ListFilter(label="Span id(s)")
+    user = django_filters.CharFilter()
+    organization = django_filters.CharFilter()
+    environment = django_filters.CharFilter()
+    provider = django_filters.CharFilter()
+    model = django_filters.CharFilter()
+    status = StatusFilter(method="filter_status")
+    status_class = StatusClassFilter(method="filter_class")
+    success = django_filters.BooleanFilter(field_name="is_success")
+    latency_min = django_filters.NumberFilter(field_name="latency_ms", lookup_expr="gte")
+    latency_max = django_filters.NumberFilter(field_name="latency_ms", lookup_expr="lte")
+    tokens_min = django_filters.NumberFilter(field_name="total_tokens", lookup_expr="gte")
+    tokens_max = django_filters.NumberFilter(field_name="total_tokens", lookup_expr="lte")
+    streaming = django_filters.BooleanFilter()
+    metadata = MetadataFilter(method="filter_metadata")
+
+    class Meta:
+        model = Log
+        fields = []
+
+    def filter_since(self, qs, name, value):
+        if not value:
+            return qs
+        return qs.filter(created_at__gte=timezone.now() - TIME_PRESETS[value])
+
+    def filter_status(self, qs, name, value):
+        return qs.filter(status__in=value) if value else qs
+
+    def filter_class(self, qs, name, value):
+        if not value:
+            return qs
+        condition = Q()
+        for cls in value:
+            low = STATUS_CLASSES[cls]
+            condition |= Q(status__gte=low, status__lt=low + 100)
+        return qs.filter(condition)
+
+    def filter_metadata(self, qs, name, value):
+        return filter_metadata(qs, value)
+
+
+def filter_metadata(qs, pairs):
+    """Logs whose metadata has every (key, value) pair, comparing the value's text form.
+
+    PostgreSQL answers one `@>` containment from the GIN index on metadata_index; other
+    databases compare each key's extracted text.
+    """
+    if not pairs:
+        return qs
+    if connection.vendor == "postgresql":
+        wanted = {}
+        for key, value in pairs:
+            if wanted.get(key, value) != value:
+                return qs.none()  # one key cannot hold two different values
+            wanted[key] = value
+        return qs.filter(metadata_index__contains=wanted)
+    for number, (key, value) in enumerate(pairs):
+        alias = f"_metadata_{number}"
+        # Cast, or the exact lookup would compare JSON values instead of text.
+        extracted = Cast(KeyTextTransform(key, "metadata_index"), TextField())
+        qs = qs.alias(**{alias: extracted}).filter(**{alias: value})
+    return qs
