@@ -1,0 +1,86 @@
+"""Streaming a filtered set of logs out as JSONL or CSV, in constant memory.
+
+Rows are read in keyset-paged chunks on (created_at, id), newest first, so neither the database
+nor this process ever holds the whole result.
+"""
+
+import csv
+import io
+
+from django.db.models import Q
+from django.http import StreamingHttpResponse
+
+from logstore.jsoncodec import dumps
+from logstore.presenters import DERIVED_FIELDS, log_as_dict
+
+CHUNK_SIZE = 500
+CSV_COLUMNS = ["id", "created_at", *DERIVED_FIELDS, "request", "response", "metadata"]
+FORMATS = {
+    "jsonl": "application/x-ndjson",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+def iter_logs(queryset, chunk_size=CHUNK_SIZE, limit=None):
+    """Every log of `queryset`, newest first, fetched `chunk_size` rows at a time."""
+    base = queryset.order_by("-created_at", "-id")
+    last = None
+    sent = 0
+    while True:
+        page = base
+        if last is not None:
+            page = page.filter(
+                Q(created_at__lt=last.created_at) | Q(created_at=last.created_at, id__lt=last.id)
+            )
+        size = chunk_size if limit is None else min(chunk_size, limit - sent)
+        if size <= 0:
+            return
+        rows = list(page[:size])
+        yield from rows
+        sent += len(rows)
+        if len(rows) < size:
+            return
+        last = rows[-1]
+
+
+def jsonl_chunks(queryset, limit=None):
+    for log in iter_logs(queryset, limit=limit):
+        yield dumps(log_as_dict(log)) + "\n"
+
+
+def csv_chunks(queryset, limit=None):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for log in iter_logs(queryset, limit=limit):
+        data = log_as_dict(log)
+        writer.writerow(
+            [
+                dumps(data[c]) if c in {"request", "response", "metadata"} else _cell(data[c])
+                for c in CSV_COLUMNS
+            ]
+        )
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue()
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    text = str(value)
+    # Spreadsheets execute cells that start with these; a client controls every value here.
+    if text[:1] in {"=", "+", "-", "@", "\t", "\r"}:
+        return "'" + text
+    return text
+
+
+def export_response(queryset, fmt, filename="logs", limit=None):
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}")
+    chunks = jsonl_chunks(queryset, limit) if fmt == "jsonl" else csv_chunks(queryset, limit)
+    response = StreamingHttpResponse(chunks, content_type=FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response
