@@ -63,6 +63,13 @@ class Series:
     sampled: bool  # percentiles come from a sample (SQLite with more rows than the sample)
 
     @property
+    def step_label(self):
+        for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+            if self.step.total_seconds() >= size:
+                return f"1 {unit}"
+        return str(self.step)
+
+    @property
     def totals(self):
         requests = sum(b.requests for b in self.buckets)
         errors = sum(b.errors for b in self.buckets)

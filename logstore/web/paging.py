@@ -40,8 +40,9 @@ class Page:
     older: str | None
 
 
-def keyset_page(queryset, *, after=None, before=None, size=PAGE_SIZE) -> Page:
+def keyset_page(queryset, *, after=None, before=None, size=None) -> Page:
     """`after`: rows older than that cursor; `before`: rows newer than it; neither: the newest."""
+    size = size or PAGE_SIZE
     if before:
         created_at, log_id = decode_cursor(before)
         newer_than = Q(created_at__gt=created_at) | Q(created_at=created_at, id__gt=log_id)
