@@ -21,6 +21,9 @@ def test_it_buckets_requests_errors_tokens_and_percentiles(web, api_key, send):
     failed["response"]["status"] = 503
     failed["response"]["response_time"] = 1000
     logs.append(failed)
+    when = (datetime.now(UTC) - timedelta(minutes=90)).replace(second=30).isoformat()
+    for body in logs:
+        body["createdAt"] = when  # one instant, so one bucket whatever the clock says
     send(api_key, logs)
 
     now = datetime.now(UTC)
@@ -34,6 +37,11 @@ def test_it_buckets_requests_errors_tokens_and_percentiles(web, api_key, send):
     assert bucket.p50 == pytest.approx(300)
     assert bucket.p95 == pytest.approx(880)
     assert series.totals["error_pct"] == 20.0
+    for days, step in ((7, timedelta(hours=1)), (30, timedelta(days=1))):
+        wide = charts.timeseries(Log.objects.all(), now - timedelta(days=days), now)
+        assert wide.step == step
+        assert [(b.requests, b.errors) for b in wide.buckets if b.requests] == [(5, 1)]
+        assert wide.buckets[-1].start <= now < wide.buckets[-1].start + step
 
 
 def test_it_picks_bucket_sizes_and_bounds_the_window():
