@@ -90,6 +90,12 @@ def log_query(request) -> LogQuery:
         else:
             queryset = queryset.filter(workspace=workspace)
 
+    if contains_nul(request.GET):
+        # PostgreSQL text cannot hold NUL, so such a value could never match: say so up front.
+        errors.append("Filter values cannot contain NUL characters.")
+        params = filter_params(QueryDict())
+        queryset = queryset.none()
+
     filterset = LogFilter(params, queryset=queryset)
     now = timezone.now()
     window_start, window_end = now - TIME_PRESETS[DEFAULT_SINCE], now
@@ -119,6 +125,10 @@ def log_query(request) -> LogQuery:
         workspaces=workspaces,
         columns=parse_columns(request.GET.getlist("cols")),
     )
+
+
+def contains_nul(query: QueryDict) -> bool:
+    return any("\x00" in value for _, values in query.lists() for value in values)
 
 
 def parse_columns(values) -> list[str]:

@@ -145,6 +145,8 @@ def log_detail(request, log_id):
 @login_required
 @require_GET
 def trace_detail(request, trace_id):
+    if "\x00" in trace_id:
+        raise Http404("No such trace")
     spans = logs_for(request.user).filter(trace_id=trace_id)
     slug = request.GET.get("workspace", "")
     if slug:
@@ -265,7 +267,7 @@ def metadata_keys(request):
         or request.GET.get("cols", "").split(",")[-1]
         or request.GET.get("by_key", "")
     )
-    typed = typed.partition("=")[0].strip()
+    typed = typed.partition("=")[0].replace("\x00", "").strip()
     workspaces = list(workspaces_for(request.user))
     workspace = next((w for w in workspaces if w.slug == request.GET.get("workspace")), None)
     keys = _recent_keys(workspaces, workspace, contains=typed)[:AUTOCOMPLETE_LIMIT]
