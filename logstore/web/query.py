@@ -109,7 +109,7 @@ def log_query(request) -> LogQuery:
         window_start = max(starts) if starts else window_end - TIME_PRESETS[DEFAULT_SINCE]
     else:
         for name, messages in filterset.errors.items():
-            label = filterset.filters[name].label or name if name in filterset.filters else name
+            label = name.replace("_", " ").capitalize()
             errors.extend(f"{label}: {message}" for message in messages)
         queryset = queryset.none()
     if window_start >= window_end:

@@ -65,7 +65,7 @@ def test_it_explains_invalid_filter_input_instead_of_failing(web, api_key, send)
     assert response.status_code == 200
     body = response.content.decode()
     assert "That filter could not be applied" in body
-    assert "Unknown status class" in body
+    assert "Status class: Unknown status class" in body
     assert "must look like key=value" in body
     assert users_in(response) == []
 
