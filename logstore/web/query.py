@@ -14,8 +14,6 @@ from logstore.access import logs_for, workspaces_for
 from logstore.filters import TIME_PRESETS, LogFilter
 
 DEFAULT_SINCE = "24h"
-# Parameters the pages understand besides LogFilter's own.
-VIEW_PARAMS = ("workspace", "cols", "after", "before", "by", "by_key")
 MAX_COLUMNS = 8
 
 
@@ -47,10 +45,6 @@ class LogQuery:
             else:
                 merged[key] = value
         return merged.urlencode()
-
-    @property
-    def filter_querystring(self):
-        return self.querystring()
 
     @property
     def since(self):

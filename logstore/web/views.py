@@ -15,7 +15,7 @@ from logstore import charts as chart_service
 from logstore.access import logs_for, workspaces_for
 from logstore.conversation import conversation
 from logstore.exporting import export_response
-from logstore.filters import MAX_METADATA_PAIRS, STATUS_CLASSES, TIME_PRESETS
+from logstore.filters import STATUS_CLASSES, TIME_PRESETS
 from logstore.models import Feedback, MetadataKey, SavedFilter
 from logstore.traces import build_trace, waterfall_bar
 from logstore.web.forms import SavedFilterForm
@@ -29,10 +29,14 @@ AUTOCOMPLETE_LIMIT = 20
 RECENT_KEYS = 50
 
 
-def _filter_context(request, query, path):
-    """What the shared filter bar needs: presets, pairs, saved filters, key suggestions."""
+def _filter_context(query, path, **carry):
+    """What the shared filter bar needs: presets, pairs, saved filters, key suggestions.
+
+    `carry` holds the page's own parameters (the chart breakdown) that filtering keeps.
+    """
+    carry = {key: value for key, value in carry.items() if value}
     presets = [
-        (name, page_url(path, query, since=name, start="", end="", after="", before=""))
+        (name, page_url(path, query, since=name, start="", end="", after="", before="", **carry))
         for name in TIME_PRESETS
     ]
     saved = SavedFilter.objects.filter(
@@ -41,9 +45,9 @@ def _filter_context(request, query, path):
     return {
         "query": query,
         "presets": presets,
+        "carry": sorted(carry.items()),
         "status_classes": list(STATUS_CLASSES),
         "metadata_pairs": query.params.getlist("metadata"),
-        "max_pairs": MAX_METADATA_PAIRS,
         "saved_filters": saved,
         "recent_keys": _recent_keys(query.workspaces, query.workspace)[:RECENT_KEYS],
         "list_url": page_url(reverse("web:log-list"), query),
@@ -91,7 +95,7 @@ def log_list(request):
         for log in page.rows
     ]
     context = {
-        **_filter_context(request, query, path),
+        **_filter_context(query, path),
         "nav": "logs",
         "rows": rows,
         "newer_url": page.newer and page_url(path, query, before=page.newer, after=""),
@@ -199,7 +203,7 @@ def charts(request):
         )
     buckets = series.buckets
     context = {
-        **_filter_context(request, query, reverse("web:charts")),
+        **_filter_context(query, reverse("web:charts"), by=by, by_key=by_key),
         "nav": "charts",
         "series": series,
         "totals": series.totals,

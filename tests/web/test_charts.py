@@ -71,6 +71,8 @@ def test_the_charts_page_renders_svg_and_breakdowns(web, api_key, send):
     assert by_user.index(">alice<") < by_user.index(">bob<")
     by_key = web.get("/charts/?since=1h&by=metadata&by_key=feature").content.decode()
     assert '<td>search</td><td class="num">2</td>' in by_key
+    assert 'href="/charts/?since=7d&amp;by=metadata&amp;by_key=feature"' in by_key
+    assert '<input type="hidden" name="by_key" value="feature">' in by_key
     assert "Pick a metadata key" in web.get("/charts/?by=metadata").content.decode()
     assert "Cannot break down by" in web.get("/charts/?by=password").content.decode()
 
