@@ -12,7 +12,7 @@ BIN := $(VENV)/bin
 PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 $$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null); do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then echo $$p; break; fi; done)
 
-.PHONY: help install run serve test lint format bench clean
+.PHONY: help install run serve test lint format bench clean screenshots
 
 help:
 	@echo "make run    set up everything and serve on http://$(HOST):$(PORT) (SQLite unless DATABASE_URL)"
@@ -50,3 +50,7 @@ format: install
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache
+
+# Regenerates docs/screenshots/*.png from seeded data in Debian's Chromium.
+screenshots: install
+	LOGSTORE_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/web/browser -k screenshots

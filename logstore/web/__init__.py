@@ -1,0 +1,1 @@
+"""The developer web UI: log list, log detail, trace view, charts and exports."""

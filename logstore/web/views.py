@@ -1,0 +1,278 @@
+"""Views of the web UI: each parses the URL, asks one service, and renders a template."""
+
+import json
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from logstore import charts as chart_service
+from logstore.access import logs_for, workspaces_for
+from logstore.conversation import conversation
+from logstore.exporting import export_response
+from logstore.filters import STATUS_CLASSES, TIME_PRESETS
+from logstore.models import Feedback, MetadataKey, SavedFilter
+from logstore.traces import build_trace, waterfall_bar
+from logstore.web.forms import SavedFilterForm
+from logstore.web.paging import InvalidCursor, Page, keyset_page
+from logstore.web.query import log_query, page_url
+
+BODY_FIELDS = ("request", "response", "metadata")
+MAX_TRACE_SPANS = 2000
+MAX_PRETTY_CHARS = 2_000_000
+AUTOCOMPLETE_LIMIT = 20
+RECENT_KEYS = 50
+
+
+def _filter_context(query, path, **carry):
+    """What the shared filter bar needs: presets, pairs, saved filters, key suggestions.
+
+    `carry` holds the page's own parameters (the chart breakdown) that filtering keeps.
+    """
+    carry = {key: value for key, value in carry.items() if value}
+    presets = [
+        (name, page_url(path, query, since=name, start="", end="", after="", before="", **carry))
+        for name in TIME_PRESETS
+    ]
+    saved = SavedFilter.objects.filter(
+        workspace__in=[w.pk for w in query.workspaces]
+    ).select_related("workspace")
+    return {
+        "query": query,
+        "presets": presets,
+        "carry": sorted(carry.items()),
+        "status_classes": list(STATUS_CLASSES),
+        "metadata_pairs": query.params.getlist("metadata"),
+        "saved_filters": saved,
+        "recent_keys": _recent_keys(query.workspaces, query.workspace)[:RECENT_KEYS],
+        "list_url": page_url(reverse("web:log-list"), query),
+        "charts_url": page_url(reverse("web:charts"), query),
+        "export_csv_url": page_url(reverse("web:export", args=["csv"]), query, cols=""),
+        "export_jsonl_url": page_url(reverse("web:export", args=["jsonl"]), query, cols=""),
+        "save_query": query.querystring(keep=("cols",)),
+    }
+
+
+def _recent_keys(workspaces, workspace=None, contains=""):
+    keys = MetadataKey.objects.filter(
+        workspace__in=[workspace.pk] if workspace else [w.pk for w in workspaces]
+    )
+    if contains:
+        keys = keys.filter(key__icontains=contains)
+    seen = []
+    for key in keys.order_by("-last_seen_at", "key").values_list("key", flat=True)[:200]:
+        if key not in seen:
+            seen.append(key)
+    return seen
+
+
+@login_required
+@require_GET
+def log_list(request):
+    query = log_query(request)
+    try:
+        page = keyset_page(
+            query.queryset.defer(*BODY_FIELDS),
+            after=request.GET.get("after") or None,
+            before=request.GET.get("before") or None,
+        )
+    except InvalidCursor as exc:
+        query.errors.append(str(exc))
+        page = Page([], None, None)
+    path = reverse("web:log-list")
+    slugs = {w.pk: w.slug for w in query.workspaces}
+    rows = [
+        (
+            log,
+            [(log.metadata_index or {}).get(column) for column in query.columns],
+            slugs.get(log.workspace_id, ""),
+        )
+        for log in page.rows
+    ]
+    context = {
+        **_filter_context(query, path),
+        "nav": "logs",
+        "rows": rows,
+        "newer_url": page.newer and page_url(path, query, before=page.newer, after=""),
+        "older_url": page.older and page_url(path, query, after=page.older, before=""),
+        "newest_url": page_url(path, query, after="", before=""),
+        "paged": bool(request.GET.get("after") or request.GET.get("before")),
+        "show_workspace": len(query.workspaces) > 1 and query.workspace is None,
+    }
+    return render(request, "logstore/log_list.html", context)
+
+
+def _pretty(value):
+    text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    if len(text) > MAX_PRETTY_CHARS:
+        return text[:MAX_PRETTY_CHARS], True
+    return text, False
+
+
+def _body(part):
+    return part.get("body") if isinstance(part, dict) else None
+
+
+@login_required
+@require_GET
+def log_detail(request, log_id):
+    log = get_object_or_404(logs_for(request.user).select_related("workspace"), id=log_id)
+    blocks = []
+    for name in BODY_FIELDS:
+        text, truncated = _pretty(getattr(log, name))
+        blocks.append({"name": name, "text": text, "truncated": truncated})
+    workspace = log.workspace.slug
+    context = {
+        "nav": "logs",
+        "log": log,
+        "messages_": conversation(_body(log.request), _body(log.response)),
+        "blocks": blocks,
+        "trace_url": f"{reverse('web:trace', args=[log.trace_id])}?workspace={workspace}"
+        if log.trace_id
+        else "",
+        "user_logs_url": reverse("web:log-list")
+        + "?"
+        + urlencode({"workspace": workspace, "user": log.user, "since": "7d"})
+        if log.user
+        else "",
+        "metadata_items": sorted((log.metadata_index or {}).items()),
+        "workspace_slug": workspace,
+    }
+    return render(request, "logstore/log_detail.html", context)
+
+
+@login_required
+@require_GET
+def trace_detail(request, trace_id):
+    if "\x00" in trace_id:
+        raise Http404("No such trace")
+    spans = logs_for(request.user).filter(trace_id=trace_id)
+    slug = request.GET.get("workspace", "")
+    if slug:
+        workspace = get_object_or_404(workspaces_for(request.user), slug=slug)
+        spans = spans.filter(workspace=workspace)
+    spans = list(
+        spans.defer(*BODY_FIELDS)
+        .select_related("workspace")
+        .order_by("created_at", "id")[: MAX_TRACE_SPANS + 1]
+    )
+    if not spans:
+        raise Http404("No such trace")
+    truncated = len(spans) > MAX_TRACE_SPANS
+    trace = build_trace(spans[:MAX_TRACE_SPANS])
+    rows = []
+    for node in trace.rows:
+        x, width = waterfall_bar(node, trace.duration_ms)
+        rows.append({"node": node, "log": node.span, "x": x, "width": width})
+    feedback = Feedback.objects.filter(
+        workspace_id__in={s.workspace_id for s in spans}, trace_id=trace_id
+    )[:20]
+    context = {
+        "nav": "logs",
+        "trace_id": trace_id,
+        "trace": trace,
+        "rows": rows,
+        "truncated": truncated,
+        "max_spans": MAX_TRACE_SPANS,
+        "feedback": feedback,
+        "workspaces": sorted({s.workspace.slug for s in spans}),
+    }
+    return render(request, "logstore/trace.html", context)
+
+
+@login_required
+@require_GET
+def charts(request):
+    query = log_query(request)
+    series = chart_service.timeseries(query.queryset, query.window_start, query.window_end)
+    by = request.GET.get("by", "model")
+    by_key = request.GET.get("by_key", "").strip()
+    breakdown, breakdown_error = [], ""
+    if by == "metadata" and not by_key:
+        breakdown_error = "Pick a metadata key to break down by."
+    elif by != "metadata" and by not in chart_service.BREAKDOWN_FIELDS:
+        breakdown_error = f"Cannot break down by {by!r}."
+    else:
+        breakdown = chart_service.breakdown(
+            query.queryset, query.window_start, query.window_end, by, by_key
+        )
+    buckets = series.buckets
+    context = {
+        **_filter_context(query, reverse("web:charts"), by=by, by_key=by_key),
+        "nav": "charts",
+        "series": series,
+        "totals": series.totals,
+        "requests_chart": chart_service.bars(buckets, "requests", overlay="errors"),
+        "error_chart": chart_service.lines(buckets, ["error_rate"], scale=100),
+        "latency_chart": chart_service.lines(buckets, ["p50", "p95"]),
+        "tokens_chart": chart_service.bars(buckets, "tokens"),
+        "breakdown": breakdown,
+        "breakdown_error": breakdown_error,
+        "by": by,
+        "by_key": by_key,
+        "by_choices": [*chart_service.BREAKDOWN_FIELDS, "metadata"],
+        "sample_size": chart_service.SQLITE_PERCENTILE_SAMPLE,
+    }
+    return render(request, "logstore/charts.html", context)
+
+
+@login_required
+@require_GET
+def export(request, fmt):
+    query = log_query(request)
+    if query.errors:
+        return HttpResponseBadRequest(
+            "\n".join(query.errors).encode(), content_type="text/plain; charset=utf-8"
+        )
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    return export_response(query.queryset, fmt, filename=f"logs-{stamp}")
+
+
+@login_required
+@require_POST
+def saved_filter_create(request):
+    form = SavedFilterForm(request.POST, user=request.user)
+    if form.is_valid():
+        saved = form.save()
+        messages.success(request, f"Saved filter “{saved.name}”.")
+        return redirect(_saved_url(saved))
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return redirect(f"{reverse('web:log-list')}?{request.POST.get('query', '')}")
+
+
+def _saved_url(saved):
+    query = f"{saved.query}&" if saved.query else ""
+    return f"{reverse('web:log-list')}?{query}workspace={saved.workspace.slug}"
+
+
+@login_required
+@require_POST
+def saved_filter_delete(request, pk):
+    saved = get_object_or_404(SavedFilter, pk=pk, workspace__in=workspaces_for(request.user))
+    saved.delete()
+    messages.success(request, f"Deleted saved filter “{saved.name}”.")
+    return redirect("web:log-list")
+
+
+@login_required
+@require_GET
+def metadata_keys(request):
+    """Autocomplete: `<option>`s of recently seen keys matching what was typed so far."""
+    typed = (
+        request.GET.get("q")
+        or (request.GET.getlist("metadata") or [""])[-1]
+        or request.GET.get("cols", "").split(",")[-1]
+        or request.GET.get("by_key", "")
+    )
+    typed = typed.partition("=")[0].replace("\x00", "").strip()
+    workspaces = list(workspaces_for(request.user))
+    workspace = next((w for w in workspaces if w.slug == request.GET.get("workspace")), None)
+    keys = _recent_keys(workspaces, workspace, contains=typed)[:AUTOCOMPLETE_LIMIT]
+    return render(request, "logstore/_key_options.html", {"keys": keys})

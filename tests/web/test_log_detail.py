@@ -1,0 +1,66 @@
+"""The log page: derived fields, the conversation, pretty JSON, links to trace and user."""
+
+import pytest
+
+from tests.web.conftest import chat
+
+pytestmark = pytest.mark.django_db
+
+
+def anthropic_log():
+    return {
+        "request": {
+            "url": "https://api.anthropic.com/v1/messages",
+            "body": {
+                "model": "claude-sonnet-4-5",
+                "system": "Answer in French.",
+                "messages": [{"role": "user", "content": [{"type": "text", "text": "Hello"}]}],
+            },
+        },
+        "response": {
+            "status": 200,
+            "body": {
+                "type": "message",
+                "role": "assistant",
+                "content": [
+                    {"type": "text", "text": "Bonjour"},
+                    {"type": "tool_use", "id": "tu_1", "name": "translate", "input": {"to": "fr"}},
+                ],
+                "usage": {"input_tokens": 10, "output_tokens": 4},
+            },
+            "response_time": 250,
+        },
+        "metadata": {"_user": "pierre", "feature": "translate"},
+        "trace_id": "tr-anthropic",
+    }
+
+
+def test_it_shows_derived_fields_conversation_and_raw_json(web, api_key, send):
+    (log_id,) = send(api_key, [{**chat("alice", metadata={"feature": "search"}), "trace_id": "t9"}])
+    response = web.get(f"/log/{log_id}/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert ">200</span>" in body and "321 ms" in body and "gpt-4o-mini" in body
+    assert "12 <span" in body  # total tokens
+    assert 'class="message role-user' in body and 'class="message role-assistant' in body
+    assert "Hi!" in body
+    assert body.index('class="conversation"') < body.index('id="json-request"')
+    assert "&quot;messages&quot;: [\n" in body  # pretty-printed and escaped
+    assert 'data-copy="json-response"' in body
+    assert 'href="/traces/t9/?workspace=acme"' in body
+    assert 'href="/?workspace=acme&amp;user=alice&amp;since=7d"' in body
+    # Authorization headers were masked at ingest and stay masked here.
+    assert "sk-proj-abcdefghijklmnop1234" not in body
+
+
+def test_it_renders_anthropic_messages_with_tool_use(web, api_key, send):
+    (log_id,) = send(api_key, [anthropic_log()])
+    body = web.get(f"/log/{log_id}/").content.decode()
+    assert 'class="message role-system' in body and "Answer in French." in body
+    assert "Bonjour" in body
+    assert '<strong class="mono">translate</strong>' in body
+    assert "14 <span" in body
+
+
+def test_it_answers_404_for_an_unknown_log(web):
+    assert web.get("/log/01a22211-aa89-7290-8000-000000000000/").status_code == 404
