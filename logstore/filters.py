@@ -118,6 +118,24 @@ class MetadataFilter(django_filters.Filter):
     field_class = MetadataPairsField
 
 
+def _contains_nul(value):
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple):
+        return any(_contains_nul(v) for v in value)
+    return False
+
+
+class LogFilterForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        for name, value in list(cleaned.items()):
+            # PostgreSQL cannot compare text with NUL in it; no stored value holds one anyway.
+            if _contains_nul(value):
+                self.add_error(name, "Contains a NUL character.")
+        return cleaned
+
+
 class LogFilter(django_filters.FilterSet):
     since = django_filters.ChoiceFilter(
         choices=[(k, k) for k in TIME_PRESETS], method="filter_since", label="Time range"
@@ -144,6 +162,7 @@ class LogFilter(django_filters.FilterSet):
     class Meta:
         model = Log
         fields = []
+        form = LogFilterForm
 
     def filter_since(self, qs, name, value):
         if not value:

@@ -74,3 +74,11 @@ def test_a_metadata_filter_is_served_by_the_gin_index(api):
     assert "Index Cond: (metadata_index @>" in plan, plan
     assert "Seq Scan" not in plan, plan
     assert qs.count() == 4
+
+
+def test_a_nul_character_in_any_filter_is_invalid_input(api):
+    post(api, openai_chat())
+    for params in ({"user": "a\x00"}, {"trace_id": "t\x00"}, {"metadata": "k=\x00"}):
+        fs = LogFilter(params, queryset=Log.objects.all())
+        assert not fs.is_valid()
+        assert list(fs.errors) == [next(iter(params))]
