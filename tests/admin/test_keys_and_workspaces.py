@@ -11,9 +11,7 @@ KEYS = "/admin/logstore/apikey/"
 
 
 def create_key(client, workspace, scopes):
-    return client.post(
-        KEYS + "add/", {"workspace": workspace.pk, "name": "ci", "scopes": scopes}
-    )
+    return client.post(KEYS + "add/", {"workspace": workspace.pk, "name": "ci", "scopes": scopes})
 
 
 def test_creating_a_key_shows_it_exactly_once(superuser_client, workspace, caplog):

@@ -105,12 +105,8 @@ def test_the_filter_forms_keep_the_other_active_filters(superuser_client, make_l
     assert '<input type="hidden" name="q" value="abc">' in body
 
 
-def test_search_matches_trace_span_log_id_user_and_organization_exactly(
-    superuser_client, make_log
-):
-    target = make_log(
-        user="alice", trace_id="trace-abc", span_id="span-xyz", organization="org-42"
-    )
+def test_search_matches_trace_span_log_id_user_and_organization_exactly(superuser_client, make_log):
+    target = make_log(user="alice", trace_id="trace-abc", span_id="span-xyz", organization="org-42")
     make_log(user="alicia", trace_id="trace-abcd", span_id="span-xyzw", organization="org-421")
     for term in ("trace-abc", "span-xyz", str(target.pk), "alice", "org-42"):
         assert users(superuser_client, f"?q={term}") == ["alice"], term
