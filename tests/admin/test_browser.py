@@ -27,8 +27,10 @@ pytestmark = [
 
 @pytest.fixture
 def browser_page(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; Django's ORM, used by the test
-    # itself, would otherwise refuse to run beside it.
+    # Playwright's sync API runs an event loop in this thread, and Django refuses ORM calls
+    # beside one. Test data is made before the browser starts (see `hostile`): ORM calls made
+    # under the loop run on a connection pytest-django never closes, which keeps the test
+    # database open at teardown on PostgreSQL.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
@@ -52,11 +54,11 @@ def rows(page):
     return page.locator("#result_list tbody tr")
 
 
-def test_an_operator_filters_opens_a_log_and_sees_hostile_bodies_as_text(
-    live_server, browser_page, make_log
-):
+@pytest.fixture
+def hostile(make_log):
+    """Made before the browser starts: the ORM stays out of Playwright's event loop."""
     get_user_model().objects.create_superuser("root", "root@example.com", "s3cret-pass")
-    hostile = make_log(
+    log = make_log(
         trace_id="trace-hostile",
         user="mallory",
         status=500,
@@ -67,6 +69,12 @@ def test_an_operator_filters_opens_a_log_and_sees_hostile_bodies_as_text(
     make_log(trace_id="trace-hostile", user="mallory", status=200)
     for i in range(5):
         make_log(trace_id=f"trace-other-{i}", user="alice", status=200)
+    return log
+
+
+def test_an_operator_filters_opens_a_log_and_sees_hostile_bodies_as_text(
+    live_server, hostile, browser_page
+):
     page = browser_page
 
     page.goto(f"{live_server.url}/admin/login/?next=/admin/logstore/log/")
