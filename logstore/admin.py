@@ -483,7 +483,7 @@ class ApiKeyAdmin(WorkspaceScopedAdmin):
     def scope_list(self, key):
         return ", ".join(key.scopes or [])
 
-    @admin.display(description="state", boolean=False)
+    @admin.display(description="state")
     def state(self, key):
         if key.revoked_at:
             return format_html('<span class="key-revoked">revoked {}</span>', key.revoked_at)

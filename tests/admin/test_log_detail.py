@@ -109,3 +109,9 @@ def test_staff_without_workspaces_see_no_logs(make_log, django_user_model):
     client = Client()
     client.force_login(user)
     assert client.get(CHANGELIST).context["cl"].result_list == []
+
+
+def test_staff_find_logs_on_the_admin_index(staff_client):
+    page = staff_client.get("/admin/").content.decode()
+    assert 'href="/admin/logstore/log/"' in page
+    assert 'href="/admin/logstore/apikey/"' not in page
