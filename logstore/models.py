@@ -164,6 +164,8 @@ class Log(models.Model):
         indexes = [
             # Every list: a workspace's newest logs first, keyset-paged on (created_at, id).
             models.Index(fields=["workspace", "-created_at", "-id"], name="log_ws_created_idx"),
+            # The admin's list across all of a superuser's workspaces, newest first.
+            models.Index(fields=["-created_at", "-id"], name="log_created_idx"),
             # Trace view and trace-id filters: all spans of one trace.
             models.Index(fields=["workspace", "trace_id", "created_at"], name="log_ws_trace_idx"),
             # Span-id search and the "parent span" link.

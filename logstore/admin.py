@@ -1,0 +1,528 @@
+"""The operator console: logs (read-only, scoped to a person's workspaces), workspaces, API keys.
+
+The log changelist never counts and never pages with OFFSET: see `LogChangeList` and
+docs/admin.md.
+"""
+
+import json
+from urllib.parse import urlencode
+from uuid import UUID
+
+import orjson
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
+from django.db.models import Q
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.html import format_html
+from django.utils.timezone import localtime
+
+from logstore import admin_filters as filters
+from logstore.access import workspaces_for
+from logstore.exporting import export_response
+from logstore.models import ALL_SCOPES, API_KEY_PREFIX, ApiKey, Log, Workspace
+from logstore.paginators import InvalidCursor, KeysetPaginator
+
+CURSOR_VAR = filters.CURSOR_VAR
+BODY_COLUMNS = ("request", "response", "metadata", "metadata_index", "url")
+# Bodies of real calls run to megabytes; past this the detail page shows the start only.
+MAX_PRETTY_CHARS = 200_000
+SEARCH_PREFIXES = {
+    "trace": "trace_id",
+    "span": "span_id",
+    "id": "id",
+    "user": "user",
+    "org": "organization",
+}
+
+admin.site.site_header = "Log store"
+admin.site.site_title = "Log store"
+admin.site.index_title = "Operator console"
+
+
+def visible_workspaces(request):
+    """The workspaces this person may see, read once per request."""
+    cached = getattr(request, "_logstore_workspaces", None)
+    if cached is None:
+        cached = list(workspaces_for(request.user).only("id", "slug"))
+        request._logstore_workspaces = cached
+    return cached
+
+
+def status_class(status):
+    return f"{status // 100}xx" if status else "none"
+
+
+def pretty_json(value):
+    try:
+        text = orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        # Lone surrogates and huge integers: the standard library escapes what orjson refuses.
+        text = json.dumps(value, indent=2, ensure_ascii=True, default=str)
+    if len(text) <= MAX_PRETTY_CHARS:
+        return format_html('<pre class="log-json">{}</pre>', text)
+    return format_html(
+        '<pre class="log-json">{}</pre><p class="help">Showing the first {} of {} characters; '
+        "export the log as JSONL to read all of it.</p>",
+        text[:MAX_PRETTY_CHARS],
+        MAX_PRETTY_CHARS,
+        len(text),
+    )
+
+
+def search_condition(term):
+    """Exact matches only, each served by an index; `trace:…`, `user:…` etc. pick one column."""
+    prefix, sep, rest = term.partition(":")
+    if sep and prefix.lower() in SEARCH_PREFIXES and rest.strip():
+        columns = [SEARCH_PREFIXES[prefix.lower()]]
+        term = rest.strip()
+    else:
+        columns = list(SEARCH_PREFIXES.values())
+    condition = Q()
+    for column in columns:
+        if column == "id":
+            try:
+                condition |= Q(id=UUID(term))
+            except ValueError:
+                continue
+        else:
+            condition |= Q(**{column: term})
+    return condition
+
+
+class LogChangeList(ChangeList):
+    """Keyset pages (`?cursor=`) instead of numbered pages; no COUNT(*) anywhere."""
+
+    def get_filters_params(self, params=None):
+        lookup_params = super().get_filters_params(params)
+        lookup_params.pop(CURSOR_VAR, None)
+        return lookup_params
+
+    def get_filters(self, request):
+        specs, has_filters, remaining, duplicates, active = super().get_filters(request)
+        # Raw field lookups from the URL (`?url__contains=`) would bypass LogFilter and scan.
+        if remaining:
+            raise IncorrectLookupParameters(f"Unknown filter(s): {', '.join(sorted(remaining))}")
+        return specs, has_filters, remaining, duplicates, active
+
+    def get_query_string(self, new_params=None, remove=None):
+        new_params = {CURSOR_VAR: None, **(new_params or {})}
+        return super().get_query_string(new_params, remove)
+
+    def get_queryset(self, request, exclude_parameters=None):
+        queryset = super().get_queryset(request, exclude_parameters)
+        return queryset.defer(*BODY_COLUMNS)
+
+    def get_results(self, request):
+        cursor = request.GET.get(CURSOR_VAR) or None
+        try:
+            page = KeysetPaginator(self.queryset, self.list_per_page).page(cursor)
+        except InvalidCursor as exc:
+            raise IncorrectLookupParameters(exc) from exc
+        self.paginator = page
+        self.result_list = page.object_list
+        self.result_count = len(page.object_list)
+        self.full_result_count = None
+        self.show_full_result_count = False
+        self.show_admin_actions = True
+        self.can_show_all = False
+        self.multi_page = page.has_next or cursor is not None
+        self.older_url = (
+            self.get_query_string({CURSOR_VAR: page.next_cursor}) if page.has_next else None
+        )
+        self.newest_url = self.get_query_string() if cursor else None
+
+    @property
+    def search_hidden_inputs(self):
+        return [
+            (name, value)
+            for name, values in self.filter_params.items()
+            if name not in (SEARCH_VAR, CURSOR_VAR)
+            for value in values
+        ]
+
+
+@admin.register(Log)
+class LogAdmin(admin.ModelAdmin):
+    list_display = (
+        "time",
+        "status_badge",
+        "method",
+        "provider_model",
+        "user",
+        "trace_link",
+        "span_name",
+        "latency",
+        "total_tokens",
+        "workspace",
+    )
+    list_display_links = ("time",)
+    list_select_related = ("workspace",)
+    list_filter = (
+        filters.TimeRangeFilter,
+        filters.StatusClassFilter,
+        filters.StatusFilter,
+        filters.TraceFilter,
+        filters.ProviderFilter,
+        filters.ModelFilter,
+        filters.EnvironmentFilter,
+        filters.WorkspaceFilter,
+        filters.StreamingFilter,
+        filters.MetadataFilter,
+    )
+    list_per_page = 50
+    ordering = ("-created_at", "-id")
+    sortable_by = ()
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    search_fields = ("trace_id",)  # shows the box; get_search_results decides what matches
+    search_help_text = (
+        "Exact trace id, span id, log id, user or organization. "
+        "Prefix with trace:, span:, id:, user: or org: to search one of them."
+    )
+    actions = ["export_jsonl", "export_csv"]
+    readonly_fields = (
+        "created_at",
+        "received_at",
+        "status_badge",
+        "method",
+        "url",
+        "provider",
+        "model",
+        "latency",
+        "prompt_tokens",
+        "completion_tokens",
+        "total_tokens",
+        "streaming",
+        "is_success",
+        "workspace",
+        "api_key_display",
+        "trace_link",
+        "span_id",
+        "parent_span_link",
+        "span_name",
+        "user_link",
+        "organization",
+        "environment",
+        "request_json",
+        "response_json",
+        "metadata_json",
+    )
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    ("created_at", "received_at"),
+                    ("status_badge", "is_success", "streaming"),
+                    ("method", "url"),
+                    ("provider", "model"),
+                    ("latency", "prompt_tokens", "completion_tokens", "total_tokens"),
+                    ("workspace", "api_key_display"),
+                    ("user_link", "organization", "environment"),
+                )
+            },
+        ),
+        ("Trace", {"fields": ("trace_link", ("span_id", "span_name"), "parent_span_link")}),
+        ("Request", {"fields": ("request_json",)}),
+        ("Response", {"fields": ("response_json",)}),
+        ("Metadata", {"fields": ("metadata_json",)}),
+    )
+
+    # --- scope and permissions ---------------------------------------------------------
+
+    def visible_workspaces(self, request):
+        return visible_workspaces(request)
+
+    def get_queryset(self, request):
+        # An explicit id list (not a subquery) lets PostgreSQL use every (workspace, …) index.
+        ids = [ws.pk for ws in visible_workspaces(request)]
+        return Log.objects.filter(workspace_id__in=ids)
+
+    def get_object(self, request, object_id, from_field=None):
+        try:
+            pk = UUID(str(object_id))
+        except ValueError:
+            return None
+        queryset = self.get_queryset(request).select_related("workspace", "api_key")
+        return queryset.filter(pk=pk).first()
+
+    def get_changelist(self, request, **kwargs):
+        return LogChangeList
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        user = request.user
+        if not (user.is_active and user.is_staff):
+            return False
+        if obj is None or user.is_superuser:
+            return True
+        return obj.workspace_id in {ws.pk for ws in visible_workspaces(request)}
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    # --- search --------------------------------------------------------------------------
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return queryset.filter(search_condition(term)), False
+
+    # --- columns and fields -----------------------------------------------------------------
+
+    def changelist_url(self, **params):
+        return reverse("admin:logstore_log_changelist") + "?" + urlencode(params)
+
+    @admin.display(description="time")
+    def time(self, log):
+        return localtime(log.created_at).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+
+    @admin.display(description="status")
+    def status_badge(self, log):
+        cls = status_class(log.status)
+        return format_html(
+            '<span class="log-status log-status-{}">{}</span>', cls, log.status or "—"
+        )
+
+    @admin.display(description="provider / model")
+    def provider_model(self, log):
+        return format_html("{} / {}", log.provider or "—", log.model or "—")
+
+    @admin.display(description="trace id")
+    def trace_link(self, log):
+        if not log.trace_id:
+            return "—"
+        return format_html(
+            '<a href="{}" class="log-trace">{}</a>',
+            self.changelist_url(trace_id=log.trace_id),
+            log.trace_id,
+        )
+
+    @admin.display(description="latency")
+    def latency(self, log):
+        return "—" if log.latency_ms is None else f"{log.latency_ms} ms"
+
+    @admin.display(description="user")
+    def user_link(self, log):
+        if not log.user:
+            return "—"
+        return format_html(
+            '<a href="{}" class="log-user">{}</a> (all logs of this user)',
+            self.changelist_url(user=log.user),
+            log.user,
+        )
+
+    @admin.display(description="API key")
+    def api_key_display(self, log):
+        return str(log.api_key) if log.api_key else "—"
+
+    @admin.display(description="parent span")
+    def parent_span_link(self, log):
+        if not log.parent_span_id:
+            return "— (root span)"
+        parent_id = (
+            Log.objects.filter(
+                workspace_id=log.workspace_id,
+                span_id=log.parent_span_id,
+                trace_id=log.trace_id,
+            )
+            .order_by("created_at")
+            .values_list("id", flat=True)
+            .first()
+        )
+        if parent_id is None:
+            return format_html("{} (not stored)", log.parent_span_id)
+        return format_html(
+            '<a href="{}" class="log-parent">{}</a>',
+            reverse("admin:logstore_log_change", args=[parent_id]),
+            log.parent_span_id,
+        )
+
+    @admin.display(description="request")
+    def request_json(self, log):
+        return pretty_json(log.request)
+
+    @admin.display(description="response")
+    def response_json(self, log):
+        return pretty_json(log.response)
+
+    @admin.display(description="metadata")
+    def metadata_json(self, log):
+        return pretty_json(log.metadata)
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def _export(self, queryset, fmt):
+        # The changelist defers the bodies; an export needs them, in one query per chunk.
+        return export_response(queryset.defer(None).select_related("workspace"), fmt)
+
+    @admin.action(description="Export selected logs as JSONL", permissions=["view"])
+    def export_jsonl(self, request, queryset):
+        return self._export(queryset, "jsonl")
+
+    @admin.action(description="Export selected logs as CSV", permissions=["view"])
+    def export_csv(self, request, queryset):
+        return self._export(queryset, "csv")
+
+
+class WorkspaceScopedAdmin(admin.ModelAdmin):
+    """Staff with model permissions still see only the workspaces they belong to."""
+
+    workspace_field = "workspace"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(**{f"{self.workspace_field}__in": workspaces_for(request.user)})
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "workspace":
+            kwargs["queryset"] = workspaces_for(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Workspace)
+class WorkspaceAdmin(WorkspaceScopedAdmin):
+    workspace_field = "pk"
+    list_display = ("name", "slug", "retention_days", "created_at")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    filter_horizontal = ("members",)
+    fields = ("name", "slug", "retention_days", "members", "created_at")
+    readonly_fields = ("created_at",)
+
+
+class ApiKeyForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        choices=[(scope, scope) for scope in ALL_SCOPES],
+        widget=forms.CheckboxSelectMultiple,
+        initial=list(ALL_SCOPES),
+    )
+
+    class Meta:
+        model = ApiKey
+        fields = ["workspace", "name", "scopes"]
+
+
+class KeyStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("active", "Active"), ("revoked", "Revoked")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "active":
+            return queryset.filter(revoked_at__isnull=True)
+        if self.value() == "revoked":
+            return queryset.filter(revoked_at__isnull=False)
+        return queryset
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(WorkspaceScopedAdmin):
+    form = ApiKeyForm
+    list_display = (
+        "name",
+        "workspace",
+        "key_prefix",
+        "scope_list",
+        "created_at",
+        "last_used_at",
+        "state",
+    )
+    list_select_related = ("workspace",)
+    list_filter = (KeyStateFilter, "workspace")
+    search_fields = ("name", "prefix")
+    actions = ["revoke_keys"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["workspace", "name", "scopes"]
+        return [
+            "name",
+            "scopes",
+            "workspace",
+            "key_prefix",
+            "created_at",
+            "last_used_at",
+            "revoked_at",
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["workspace", "key_prefix", "created_at", "last_used_at", "revoked_at"]
+
+    def get_search_results(self, request, queryset, search_term):
+        # People paste the whole key or its visible start: match on the prefix part.
+        prefix = ApiKey.prefix_of(search_term.strip())
+        if prefix:
+            return queryset.filter(prefix=prefix), False
+        return super().get_search_results(request, queryset, search_term)
+
+    @admin.display(description="key")
+    def key_prefix(self, key):
+        return f"{API_KEY_PREFIX}{key.prefix}…"
+
+    @admin.display(description="scopes")
+    def scope_list(self, key):
+        return ", ".join(key.scopes or [])
+
+    @admin.display(description="state")
+    def state(self, key):
+        if key.revoked_at:
+            return format_html('<span class="key-revoked">revoked {}</span>', key.revoked_at)
+        return "active"
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # ApiKey.generate owns how keys are made and hashed; the raw key lives only in this
+        # request, to be shown once by response_add.
+        key, raw = ApiKey.generate(obj.workspace, obj.name, obj.scopes)
+        obj.pk = key.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
+        request._logstore_raw_key = raw
+
+    def response_add(self, request, obj, post_url_continue=None):
+        raw = getattr(request, "_logstore_raw_key", None)
+        if raw is None:
+            return super().response_add(request, obj, post_url_continue)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "API key created",
+            "opts": self.opts,
+            "key": obj,
+            "raw_key": raw,
+            "change_url": reverse("admin:logstore_apikey_change", args=[obj.pk]),
+            "changelist_url": reverse("admin:logstore_apikey_changelist"),
+        }
+        response = TemplateResponse(request, "admin/logstore/apikey/created.html", context)
+        add_never_cache_headers(response)
+        patch_cache_control(response, no_store=True)
+        return response
+
+    @admin.action(description="Revoke selected keys", permissions=["change"])
+    def revoke_keys(self, request, queryset):
+        revoked = 0
+        for key in queryset.filter(revoked_at__isnull=True):
+            key.revoke()
+            revoked += 1
+        self.message_user(request, f"Revoked {revoked} key(s).", messages.SUCCESS)
