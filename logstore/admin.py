@@ -23,8 +23,8 @@ from django.utils.timezone import localtime
 from logstore import admin_filters as filters
 from logstore.access import workspaces_for
 from logstore.exporting import export_response
+from logstore.keyset import InvalidCursor, keyset_page
 from logstore.models import ALL_SCOPES, API_KEY_PREFIX, ApiKey, Log, Workspace
-from logstore.paginators import InvalidCursor, KeysetPaginator
 
 CURSOR_VAR = filters.CURSOR_VAR
 BODY_COLUMNS = ("request", "response", "metadata", "metadata_index", "url")
@@ -119,20 +119,18 @@ class LogChangeList(ChangeList):
     def get_results(self, request):
         cursor = request.GET.get(CURSOR_VAR) or None
         try:
-            page = KeysetPaginator(self.queryset, self.list_per_page).page(cursor)
+            page = keyset_page(self.queryset, after=cursor, size=self.list_per_page)
         except InvalidCursor as exc:
             raise IncorrectLookupParameters(exc) from exc
         self.paginator = page
-        self.result_list = page.object_list
-        self.result_count = len(page.object_list)
+        self.result_list = page.rows
+        self.result_count = len(page.rows)
         self.full_result_count = None
         self.show_full_result_count = False
         self.show_admin_actions = True
         self.can_show_all = False
-        self.multi_page = page.has_next or cursor is not None
-        self.older_url = (
-            self.get_query_string({CURSOR_VAR: page.next_cursor}) if page.has_next else None
-        )
+        self.multi_page = page.older is not None or cursor is not None
+        self.older_url = self.get_query_string({CURSOR_VAR: page.older}) if page.older else None
         self.newest_url = self.get_query_string() if cursor else None
 
     @property

@@ -7,10 +7,10 @@ nor this process ever holds the whole result.
 import csv
 import io
 
-from django.db.models import Q
 from django.http import StreamingHttpResponse
 
 from logstore.jsoncodec import dumps
+from logstore.keyset import older_than
 from logstore.presenters import DERIVED_FIELDS, log_as_dict
 
 CHUNK_SIZE = 500
@@ -29,9 +29,7 @@ def iter_logs(queryset, chunk_size=CHUNK_SIZE, limit=None):
     while True:
         page = base
         if last is not None:
-            page = page.filter(
-                Q(created_at__lt=last.created_at) | Q(created_at=last.created_at, id__lt=last.id)
-            )
+            page = older_than(page, last.created_at, last.id)
         size = chunk_size if limit is None else min(chunk_size, limit - sent)
         if size <= 0:
             return

@@ -16,10 +16,10 @@ from logstore.access import logs_for, workspaces_for
 from logstore.conversation import conversation
 from logstore.exporting import export_response
 from logstore.filters import STATUS_CLASSES, TIME_PRESETS
+from logstore.keyset import InvalidCursor, Page, keyset_page
 from logstore.models import Feedback, MetadataKey, SavedFilter
 from logstore.traces import build_trace, waterfall_bar
 from logstore.web.forms import SavedFilterForm
-from logstore.web.paging import InvalidCursor, Page, keyset_page
 from logstore.web.query import log_query, page_url
 
 BODY_FIELDS = ("request", "response", "metadata")

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from logstore.web import paging
+from logstore import keyset
 from tests.web.conftest import chat
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +78,7 @@ def test_it_reports_a_tampered_cursor(web, api_key, send):
 
 
 def test_it_pages_newer_and_older_by_keyset(web, api_key, send, monkeypatch):
-    monkeypatch.setattr(paging, "PAGE_SIZE", 3)
+    monkeypatch.setattr(keyset, "PAGE_SIZE", 3)
     # Two logs share a timestamp: the id breaks the tie, so none is skipped or repeated.
     logs = [chat(f"u{i}", minutes_ago=10 + i) for i in range(7)]
     logs[3]["createdAt"] = logs[4]["createdAt"]
@@ -121,7 +121,7 @@ def test_it_shows_picked_metadata_keys_as_columns(web, api_key, send):
 
 
 def test_it_keeps_the_filter_in_pager_and_export_links(web, api_key, send, monkeypatch):
-    monkeypatch.setattr(paging, "PAGE_SIZE", 1)
+    monkeypatch.setattr(keyset, "PAGE_SIZE", 1)
     send(api_key, [chat("a", metadata={"feature": "x"}), chat("b", metadata={"feature": "x"})])
     body = web.get("/?metadata=feature%3Dx&since=1h").content.decode()
     older = re.search(r'href="([^"]+)" class="button" rel="next"', body).group(1)
