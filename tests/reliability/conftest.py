@@ -1,0 +1,27 @@
+"""Fixtures for the reliability suite."""
+
+import json
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _observe_every_request(settings):
+    # Counters are flushed on every request here, so tests can read them at once.
+    settings.LOGSTORE_USAGE_FLUSH_SECONDS = 0
+
+
+def post_logs(client, body, path="/v1/logs", **headers):
+    data = body if isinstance(body, str | bytes) else json.dumps(body)
+    return client.post(path, data=data, content_type="application/json", **headers)
+
+
+def assert_json_error(response, status=None):
+    """A 4xx/5xx in the API's one error shape, with a message that names something."""
+    if status is not None:
+        assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/json", response.content
+    body = response.json()
+    assert isinstance(body["message"], str) and body["message"]
+    assert body["error"]["message"] == body["message"]
+    return body
