@@ -19,6 +19,7 @@ from logstore.jsoncodec import JSONDepthError, depth_exceeds, dumps, loads
 MAX_INDEXED_TEXT = 256
 MAX_URL = 4096
 MAX_METHOD = 16
+MAX_PROVIDER = 128
 MAX_INT = 2**31 - 1
 
 TRACE_FIELDS = {
@@ -218,6 +219,8 @@ def _metadata_index(metadata: Mapping) -> dict:
         return metadata_index(metadata)
     except JSONDepthError:
         raise NormalizationError("metadata", "is nested too deeply to index") from None
+    except ValueError as exc:  # NaN from a caller that did not come through the JSON parser
+        raise NormalizationError("metadata", str(exc)) from None
 
 
 def metadata_value_text(value) -> str | None:
@@ -403,7 +406,7 @@ def _aware(value: datetime) -> datetime:
 def _provider(request, url) -> str:
     explicit = _first_text(request.get("provider"))
     if explicit:
-        return explicit.lower()
+        return explicit.lower()[:MAX_PROVIDER]
     if not url:
         return ""
     try:
