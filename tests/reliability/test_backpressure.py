@@ -1,0 +1,101 @@
+"""Per-key rate limits (429 with Retry-After) and the body and batch limits (413) at their edges."""
+
+import json
+
+import pytest
+from django.core.cache import caches
+from django.core.exceptions import ImproperlyConfigured
+
+from logstore.models import Log
+from project.settings import envrate
+from tests.payloads import openai_chat
+from tests.reliability.conftest import assert_json_error, post_logs
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_counters():
+    caches["ratelimit"].clear()
+
+
+def test_it_refuses_a_key_over_its_rate_with_429_and_retry_after(api, settings):
+    settings.LOGSTORE_RATE_LIMIT = (3, 60)
+    for _ in range(3):
+        assert post_logs(api, openai_chat()).status_code == 200
+    response = post_logs(api, openai_chat())
+    body = assert_json_error(response, 429)
+    assert body["error"]["type"] == "throttled"
+    assert 1 <= int(response["Retry-After"]) <= 61
+    assert Log.objects.count() == 3
+
+
+def test_the_limit_counts_each_key_separately(api, other_api_key, make_api, settings):
+    settings.LOGSTORE_RATE_LIMIT = (1, 60)
+    assert post_logs(api, openai_chat()).status_code == 200
+    assert post_logs(api, openai_chat()).status_code == 429
+    assert post_logs(make_api(other_api_key), openai_chat()).status_code == 200
+
+
+def test_reads_count_against_the_same_limit(api, settings):
+    settings.LOGSTORE_RATE_LIMIT = (1, 60)
+    assert post_logs(api, openai_chat()).status_code == 200
+    assert_json_error(api.get("/v1/logs/00000000-0000-0000-0000-000000000000"), 429)
+
+
+def test_no_limit_when_switched_off(api, settings):
+    settings.LOGSTORE_RATE_LIMIT = None
+    for _ in range(5):
+        assert post_logs(api, openai_chat()).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("600/min", (600, 60)), ("10/s", (10, 1)), ("5000/hour", (5000, 3600)), ("off", None)],
+)
+def test_the_rate_setting_reads_count_and_period(monkeypatch, raw, expected):
+    monkeypatch.setenv("LOGSTORE_RATE_LIMIT", raw)
+    assert envrate("LOGSTORE_RATE_LIMIT", "") == expected
+
+
+@pytest.mark.parametrize("raw", ["600", "600/fortnight", "-1/min", "many/min"])
+def test_a_bad_rate_setting_names_the_variable(monkeypatch, raw):
+    monkeypatch.setenv("LOGSTORE_RATE_LIMIT", raw)
+    with pytest.raises(ImproperlyConfigured, match="LOGSTORE_RATE_LIMIT"):
+        envrate("LOGSTORE_RATE_LIMIT", "")
+
+
+def body_of_size(size):
+    """A valid one-log body of exactly `size` bytes."""
+    skeleton = json.dumps({"request": {"body": {"prompt": ""}}, "response": {}})
+    padding = size - len(skeleton)
+    assert padding >= 0
+    raw = skeleton.replace('"prompt": ""', '"prompt": "' + "x" * padding + '"')
+    assert len(raw.encode()) == size
+    return raw
+
+
+@pytest.mark.parametrize(("size", "status"), [(4096, 200), (4097, 413)])
+def test_the_body_limit_is_exact(api, settings, size, status):
+    settings.LOGSTORE_MAX_BODY_BYTES = 4096
+    response = post_logs(api, body_of_size(size))
+    assert response.status_code == status, response.content
+    if status == 413:
+        assert "4096" in assert_json_error(response)["message"]
+        assert Log.objects.count() == 0
+
+
+@pytest.mark.parametrize(("items", "status"), [(5, 200), (6, 413)])
+def test_the_batch_limit_is_exact(api, settings, items, status):
+    settings.LOGSTORE_MAX_BATCH_ITEMS = 5
+    response = post_logs(api, [openai_chat() for _ in range(items)])
+    assert response.status_code == status, response.content
+    assert Log.objects.count() == (items if status == 200 else 0)
+    if status == 413:
+        assert "limit is 5" in assert_json_error(response)["message"]
+
+
+def test_the_js_sdk_batch_shape_has_the_same_limit(api, settings):
+    settings.LOGSTORE_MAX_BATCH_ITEMS = 2
+    body = {str(i): openai_chat() for i in range(3)}
+    assert_json_error(post_logs(api, body), 413)
