@@ -34,7 +34,6 @@ install: $(VENV)/.installed
 
 run: install
 	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(BIN)/python manage.py bootstrap --url http://$(HOST):$(PORT)
 	$(BIN)/gunicorn project.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --timeout 120

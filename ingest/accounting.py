@@ -4,13 +4,14 @@ committed, and a failure here never changes the client's answer."""
 
 import logging
 import time
+from datetime import timedelta
 
-from django.core.cache import caches
 from django.db import DatabaseError
+from django.utils import timezone
 
 from ingest.authentication import raw_key_from
 from logstore import metrics
-from logstore.models import ApiKey
+from logstore.models import ApiKey, RejectedRequest
 from logstore.normalize import mask_secret
 from logstore.usage import record_rejection, usage
 
@@ -67,8 +68,10 @@ class IngestAccountingMiddleware:
     def _worth_recording(status, api_key, request):
         if status != 429:
             return True
-        label = _key_label(api_key, request)
-        return caches["ratelimit"].add(f"rejected-429:{label}", 1, THROTTLED_RECORD_SECONDS)
+        since = timezone.now() - timedelta(seconds=THROTTLED_RECORD_SECONDS)
+        return not RejectedRequest.objects.filter(
+            created_at__gte=since, status_code=429, key_prefix=_key_label(api_key, request)
+        ).exists()
 
 
 def _content_length(request):

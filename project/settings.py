@@ -273,23 +273,9 @@ def envrate(name, default):
     return int(count), periods[unit.strip()]
 
 
-# Requests per API key, across all endpoints and all workers.
-LOGSTORE_RATE_LIMIT = envrate("LOGSTORE_RATE_LIMIT", "600/min")
-REDIS_URL = env("REDIS_URL")
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    # Shared by every gunicorn worker: rate-limit counters need one count per key, not one per
-    # process. The database table needs no new service (`createcachetable` makes it).
-    "ratelimit": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-        if REDIS_URL
-        else {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "logstore_cache",
-            "OPTIONS": {"MAX_ENTRIES": 100_000},
-        }
-    ),
-}
+# Requests per API key, across all endpoints and all workers: a guard against runaway clients,
+# set high enough that a busy application is never refused.
+LOGSTORE_RATE_LIMIT = envrate("LOGSTORE_RATE_LIMIT", "6000/min")
 LOGSTORE_USAGE_FLUSH_SECONDS = envint("LOGSTORE_USAGE_FLUSH_SECONDS", 10)
 LOGSTORE_REJECTED_KEEP = envint("LOGSTORE_REJECTED_KEEP", 10_000, minimum=1)
 LOGSTORE_REJECTED_DAYS = envint("LOGSTORE_REJECTED_DAYS", 30, minimum=1)

@@ -3,7 +3,6 @@
 import json
 
 import pytest
-from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 
 from logstore.models import Log
@@ -12,11 +11,6 @@ from tests.payloads import openai_chat
 from tests.reliability.conftest import assert_json_error, post_logs
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_counters():
-    caches["ratelimit"].clear()
 
 
 def test_it_refuses_a_key_over_its_rate_with_429_and_retry_after(api, settings):
@@ -99,3 +93,31 @@ def test_the_js_sdk_batch_shape_has_the_same_limit(api, settings):
     settings.LOGSTORE_MAX_BATCH_ITEMS = 2
     body = {str(i): openai_chat() for i in range(3)}
     assert_json_error(post_logs(api, body), 413)
+
+
+def test_counting_shares_one_row_per_key_and_window_and_sweeps_ended_ones(db):
+    from logstore.models import RateLimitWindow
+    from logstore.ratelimit import count_request
+
+    assert count_request(1, 60, now=6000.0) == (1, 60.0)
+    assert count_request(1, 60, now=6030.0) == (2, 30.0)
+    assert count_request(2, 60, now=6059.0) == (1, 1.0)
+    assert count_request(1, 60, now=6061.0)[0] == 1
+    assert count_request(1, 60, now=6125.0)[0] == 1
+    assert sorted(RateLimitWindow.objects.values_list("api_key_id", "window_start")) == [
+        (1, 6060),
+        (1, 6120),
+    ]
+
+
+def test_a_steady_request_costs_one_rate_limit_query_and_no_accounting_write(api, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.LOGSTORE_USAGE_FLUSH_SECONDS = 3600
+    assert post_logs(api, openai_chat()).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert post_logs(api, openai_chat()).status_code == 200
+    tables = [q["sql"] for q in queries.captured_queries]
+    assert sum("ratelimitwindow" in sql for sql in tables) == 1
+    assert not any("apikeyusage" in sql or "rejectedrequest" in sql for sql in tables)
