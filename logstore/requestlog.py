@@ -40,12 +40,17 @@ class JSONFormatter(logging.Formatter):
                 entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return scrub_secrets(json.dumps(entry, default=str, ensure_ascii=False))
+        return _printable(scrub_secrets(json.dumps(entry, default=str, ensure_ascii=False)))
 
 
 class TextFormatter(logging.Formatter):
     def format(self, record):
-        return scrub_secrets(super().format(record))
+        return _printable(scrub_secrets(super().format(record)))
+
+
+def _printable(line):
+    # A lone surrogate from a client would make the stream handler fail to encode the line.
+    return line.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class RequestLogMiddleware:

@@ -114,3 +114,12 @@ def test_each_request_is_logged_as_json_with_its_request_id(api, api_key, json_l
     assert entry["route"] == "api-logs"
     assert entry["key_prefix"] == api_key.prefix
     assert entry["duration_ms"] >= 0
+
+
+def test_a_log_line_with_a_lone_surrogate_is_still_written():
+    from logstore.requestlog import JSONFormatter
+
+    record = logging.makeLogRecord({"msg": "client sent %s", "args": ("\ud800",)})
+    line = JSONFormatter().format(record)
+    line.encode("utf-8")
+    assert json.loads(line)["message"] == "client sent \ud800"
