@@ -146,7 +146,6 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     from psycopg_pool import ConnectionPool
 
-    _check_pooled_connection = ConnectionPool.check_connection
     _db["OPTIONS"] = (
         {
             "pool": {
@@ -154,7 +153,7 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
                 "max_size": envint("DB_POOL_MAX_SIZE", 4, minimum=1),
                 "timeout": envint("DB_POOL_TIMEOUT", 10, minimum=1),
                 # A connection that died with a database restart is replaced, not handed out.
-                "check": _check_pooled_connection,
+                "check": ConnectionPool.check_connection,
             }
         }
         if envbool("DB_POOL", True)
@@ -261,7 +260,7 @@ LOGGING = {
 
 
 def envrate(name, default):
-    """"600/min" as (600, 60); "off", "0" or empty as None (no limit)."""
+    """A rate such as 600/min as (600, 60); off, 0 or empty as None (no limit)."""
     raw = os.environ.get(name, default).strip().lower()
     if raw in {"", "0", "off", "none"}:
         return None
@@ -284,7 +283,6 @@ LOGSTORE_METRICS_TOKEN = env("LOGSTORE_METRICS_TOKEN")
 
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
-CSRF_COOKIE_HTTPONLY = True
 # Scripts run only from our own files or with this response's nonce ({{ csp_nonce }}), so an
 # injected <script> or onclick= in a rendered log does nothing. Inline style attributes stay
 # allowed: they cannot run code, and the admin uses them.
