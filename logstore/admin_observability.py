@@ -7,6 +7,14 @@ from logstore.models import ApiKeyUsage, RejectedRequest
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     show_full_result_count = False
+    # Staff who are not superusers see only the workspaces they are members of.
+    workspace_path = "workspace"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(**{f"{self.workspace_path}__members": request.user})
 
     def has_add_permission(self, request):
         return False
@@ -21,7 +29,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(RejectedRequest)
 class RejectedRequestAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "key_prefix", "workspace", "status_code", "reason", "path")
-    list_filter = ("status_code", "workspace")
+    list_filter = ("status_code",)
     search_fields = ("key_prefix", "reason")
     date_hierarchy = "created_at"
     list_select_related = ("workspace",)
@@ -39,6 +47,7 @@ class RejectedRequestAdmin(ReadOnlyAdmin):
 
 @admin.register(ApiKeyUsage)
 class ApiKeyUsageAdmin(ReadOnlyAdmin):
+    workspace_path = "api_key__workspace"
     list_display = (
         "day",
         "api_key",

@@ -155,3 +155,27 @@ def test_the_admin_lists_usage_per_key(api, api_key, staff):
     page = staff.get("/admin/logstore/apikeyusage/")
     assert page.status_code == 200
     assert api_key.prefix in page.content.decode()
+
+
+def test_staff_see_only_their_workspaces_rejections_and_usage(
+    api, api_key, other_api_key, make_api, django_user_model, client
+):
+    from django.contrib.auth.models import Permission
+
+    assert post_logs(api, "mine").status_code == 400
+    assert post_logs(make_api(other_api_key), "theirs").status_code == 400
+    assert post_logs(client, "nobody's", HTTP_X_PORTKEY_API_KEY="lsk_x_y").status_code == 401
+    staff = django_user_model.objects.create_user("ops", password="pw-long-enough-1", is_staff=True)
+    staff.user_permissions.set(
+        Permission.objects.filter(codename__in=["view_rejectedrequest", "view_apikeyusage"])
+    )
+    api_key.workspace.members.add(staff)
+    client.force_login(staff)
+    listing = client.get("/admin/logstore/rejectedrequest/").content.decode()
+    assert api_key.prefix in listing
+    assert other_api_key.prefix not in listing
+    assert ">x<" not in listing  # the unknown key's prefix, workspace-less
+    theirs = RejectedRequest.objects.get(api_key=other_api_key)
+    assert client.get(f"/admin/logstore/rejectedrequest/{theirs.pk}/change/").status_code == 302
+    usage = client.get("/admin/logstore/apikeyusage/").content.decode()
+    assert api_key.prefix in usage and other_api_key.prefix not in usage
