@@ -55,7 +55,7 @@ def normalize(item, headers=None):
     return normalize_log(item, defaults, received_at=RECEIVED, masked_headers=masked)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(log_items)
 def test_it_fails_only_with_normalization_error_and_fits_the_columns(item):
     try:
@@ -66,7 +66,7 @@ def test_it_fails_only_with_normalization_error_and_fits_the_columns(item):
     assert_fits_columns(row, item)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
     st.dictionaries(
         st.sampled_from(
