@@ -6,13 +6,22 @@ redirect or a session lookup cannot make a healthy process look dead.
 
 import logging
 
-from django.db import DatabaseError, InterfaceError, OperationalError, connections
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, connections
 from django.http import HttpResponse, JsonResponse
 
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5
 UNAVAILABLE = "The log store's database is unavailable; retry shortly."
+
+
+def is_database_unavailable(exc) -> bool:
+    """Whether `exc` means the database cannot be reached, rather than a bug or bad data."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    # Code that uses the driver's cursor directly (COPY) gets its errors unwrapped by Django.
+    driver = connection.Database
+    return isinstance(exc, driver.OperationalError | driver.InterfaceError)
 
 
 def unavailable_body(message=UNAVAILABLE):
@@ -67,7 +76,7 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, OperationalError | InterfaceError):
+        if not is_database_unavailable(exception):
             return None
         logger.warning("database unavailable: %s", exception)
         wants_json = "json" in request.META.get("HTTP_ACCEPT", "") or "json" in (

@@ -54,6 +54,17 @@ def test_a_batch_that_loses_the_database_midway_stores_nothing(api):
     assert Log.objects.count() == 3
 
 
+def test_a_driver_error_that_django_did_not_wrap_is_a_503_too(api):
+    """The COPY fast path uses psycopg's own cursor: a restart mid-COPY raises psycopg's
+    AdminShutdown, not Django's OperationalError (seen in the load test as a 500)."""
+    shutdown = connection.Database.OperationalError(
+        "terminating connection due to administrator command"
+    )
+    with mock.patch("logstore.ingestion.write_logs", side_effect=shutdown):
+        assert_unavailable(post_logs(api, [openai_chat(), openai_chat()]))
+    assert Log.objects.count() == 0
+
+
 def test_readyz_answers_503_json_when_the_database_is_unreachable(client):
     with database_refusing_queries():
         response = client.get("/readyz")
