@@ -1,6 +1,7 @@
 """Fixtures for the reliability suite."""
 
 import json
+from types import SimpleNamespace
 
 import pytest
 
@@ -13,6 +14,12 @@ def _observe_every_request(settings):
     # by other tests' rolled-back keys must not land on this test's keys.
     usage._pending.clear()
     settings.LOGSTORE_USAGE_FLUSH_SECONDS = 0
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch):
+    """Rate-limit windows that cannot roll over in the middle of a test."""
+    monkeypatch.setattr("logstore.ratelimit.time", SimpleNamespace(time=lambda: 1_800_000_010.0))
 
 
 def post_logs(client, body, path="/v1/logs", **headers):

@@ -65,7 +65,7 @@ def test_a_long_body_is_cut_in_the_excerpt(api, settings):
     assert len(excerpt) == 100 and excerpt.endswith("…")
 
 
-def test_a_throttled_key_is_recorded_once_a_minute_not_per_request(api, settings):
+def test_a_throttled_key_is_recorded_once_a_minute_not_per_request(api, settings, frozen_clock):
     settings.LOGSTORE_RATE_LIMIT = (1, 60)
     statuses = [post_logs(api, openai_chat()).status_code for _ in range(5)]
     assert statuses == [200, 429, 429, 429, 429]
