@@ -12,13 +12,14 @@ BIN := $(VENV)/bin
 PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 $$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null); do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then echo $$p; break; fi; done)
 
-.PHONY: help install run serve test lint format bench clean screenshots
+.PHONY: help install run serve test lint format bench loadtest clean screenshots
 
 help:
 	@echo "make run    set up everything and serve on http://$(HOST):$(PORT) (SQLite unless DATABASE_URL)"
 	@echo "make test   run the whole test suite (PostgreSQL too when DATABASE_URL points to one)"
 	@echo "make lint   ruff check and format check"
 	@echo "make bench  benchmarks on the local PostgreSQL"
+	@echo "make loadtest  durability under a worker kill and a PostgreSQL restart (restarts PostgreSQL)"
 
 $(BIN)/python:
 	@if [ -z "$(PYTHON)" ]; then echo "This project needs Python 3.12 or newer on PATH (or PYTHON=/path/to/python3.12)." >&2; exit 1; fi
@@ -35,7 +36,7 @@ run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(BIN)/python manage.py bootstrap --url http://$(HOST):$(PORT)
-	$(BIN)/gunicorn project.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - --timeout 120
+	$(BIN)/gunicorn project.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --timeout 120
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -47,6 +48,10 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Not part of `make test`: it restarts this machine's PostgreSQL once. See docs/operations.md.
+loadtest: install
+	$(BIN)/python bench/loadtest.py $(LOADTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache

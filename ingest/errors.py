@@ -8,10 +8,12 @@ The Python SDK builds its exception text from `error.message`, the JS SDK from `
 import logging
 
 from django.core.exceptions import PermissionDenied
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import DatabaseError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+
+from logstore.health import is_database_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +41,7 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
-    elif isinstance(exc, OperationalError | InterfaceError):
+    elif is_database_unavailable(exc):
         logger.warning("database unavailable: %s", exc)
         response = Response(
             error_body(

@@ -8,6 +8,8 @@ from django.conf import settings
 from rest_framework import exceptions
 from rest_framework.parsers import BaseParser
 
+from logstore.jsoncodec import MAX_DEPTH, depth_exceeds
+
 # orjson turns integers wider than 64 bits into floats; such bodies take the exact, slower path.
 _WIDE_INTEGER = re.compile(rb"\d{20}")
 
@@ -24,6 +26,16 @@ def _reject_constant(name):
 def parse_json_bytes(raw: bytes):
     if not raw.strip():
         raise exceptions.ParseError("The request body is empty; send a JSON log or array of logs.")
+    payload = _decode(raw)
+    # Counting brackets is C-speed; only a body with enough of them can nest too deeply.
+    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and depth_exceeds(payload):
+        raise exceptions.ParseError(
+            f"The request body nests objects and arrays more than {MAX_DEPTH} levels deep."
+        )
+    return payload
+
+
+def _decode(raw: bytes):
     try:
         if _WIDE_INTEGER.search(raw) is None:
             return orjson.loads(raw)
@@ -33,7 +45,11 @@ def parse_json_bytes(raw: bytes):
         return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
     except UnicodeDecodeError as exc:
         raise exceptions.ParseError(f"The request body is not valid UTF-8: {exc.reason}.") from None
-    except (ValueError, RecursionError) as exc:
+    except RecursionError:
+        raise exceptions.ParseError(
+            f"The request body nests objects and arrays more than {MAX_DEPTH} levels deep."
+        ) from None
+    except ValueError as exc:
         raise exceptions.ParseError(f"The request body is not valid JSON: {exc}") from None
 
 

@@ -19,7 +19,11 @@ class LatencyField(serializers.Field):
     def to_internal_value(self, data):
         if isinstance(data, bool):
             self.fail("invalid")
-        if isinstance(data, int | float):
+        if isinstance(data, int):
+            if data < 0:
+                self.fail("invalid")
+            return data
+        if isinstance(data, float):
             if not math.isfinite(data) or data < 0:
                 self.fail("invalid")
             return data

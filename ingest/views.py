@@ -1,6 +1,7 @@
 """The logs API: thin views over logstore's ingestion and queries."""
 
 import hashlib
+import re
 
 from django.conf import settings
 from rest_framework import exceptions
@@ -15,6 +16,8 @@ from logstore.models import SCOPE_LOGS_READ, SCOPE_LOGS_WRITE, Log
 from logstore.presenters import log_as_dict
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 256
+# str.isdigit() also accepts "²" and "٣", which int() or the "0", "1"… lookup then reject.
+_INDEX_KEY = re.compile(r"0|[1-9][0-9]{0,8}")
 
 
 def split_batch(payload) -> list:
@@ -27,7 +30,7 @@ def split_batch(payload) -> list:
         keys = list(payload)
         if (
             keys
-            and all(k.isdigit() for k in keys)
+            and all(_INDEX_KEY.fullmatch(k) for k in keys)
             and sorted(map(int, keys)) == list(range(len(keys)))
         ):
             # The JS SDK serialises an array passed to logs.create as {"0": ..., "1": ...}.
@@ -85,6 +88,8 @@ class LogCollectionView(APIView):
             raise InvalidRequest(
                 f"Idempotency-Key is longer than {MAX_IDEMPOTENCY_KEY_LENGTH} characters."
             )
+        if idempotency_key and not (idempotency_key.isascii() and idempotency_key.isprintable()):
+            raise InvalidRequest("Idempotency-Key must be printable ASCII.")
         try:
             result = store_logs(
                 request.auth.workspace,

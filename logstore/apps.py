@@ -17,3 +17,4 @@ class LogstoreConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(_ensure_partitions, sender=self, dispatch_uid="logstore-partitions")
+        from logstore import admin_observability  # noqa: F401 (registers its admin pages)

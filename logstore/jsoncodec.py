@@ -8,17 +8,43 @@ import json
 
 import orjson
 
+# orjson serialises at most 254 levels; a body nested deeper could be parsed but never stored.
+MAX_DEPTH = 128
+
+
+class JSONDepthError(ValueError):
+    """A value nested deeper than the encoder can write."""
+
 
 def dumps(value) -> str:
     try:
         return orjson.dumps(value).decode()
     except (TypeError, orjson.JSONEncodeError):
         # ensure_ascii escapes lone surrogates as \udXXX, which any database accepts as text.
-        return json.dumps(value, ensure_ascii=True, allow_nan=False, default=str)
+        try:
+            return json.dumps(value, ensure_ascii=True, allow_nan=False, default=str)
+        except RecursionError:
+            raise JSONDepthError("nested too deeply to store") from None
 
 
 def loads(text):
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
-        return json.loads(text)
+        try:
+            return json.loads(text)
+        except RecursionError:
+            raise JSONDepthError("nested too deeply") from None
+
+
+def depth_exceeds(value, limit=MAX_DEPTH) -> bool:
+    """True if objects and arrays nest more than `limit` levels; visits containers only."""
+    stack = [(value, 1)] if isinstance(value, dict | list) else []
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        for child in node.values() if isinstance(node, dict) else node:
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1))
+    return False

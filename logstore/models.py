@@ -363,3 +363,27 @@ class ApiKeyUsage(models.Model):
 
     def __str__(self):
         return f"{self.api_key_id} {self.day}"
+
+
+class RateLimitWindow(models.Model):
+    """How many requests one API key made in one fixed rate-limit window."""
+
+    # No foreign key: a counter must never block deleting a key, and stale rows are swept.
+    api_key_id = models.BigIntegerField()
+    window_start = models.BigIntegerField(help_text="Start of the window, in epoch seconds.")
+    requests = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # The one row each request increments, with a single upsert.
+            models.UniqueConstraint(
+                fields=["api_key_id", "window_start"], name="ratelimit_key_window_uniq"
+            )
+        ]
+        indexes = [
+            # Sweeping windows that have ended.
+            models.Index(fields=["window_start"], name="ratelimit_window_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.api_key_id}@{self.window_start}: {self.requests}"

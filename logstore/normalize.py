@@ -13,12 +13,13 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from logstore.ids import uuid7
-from logstore.jsoncodec import dumps, loads
+from logstore.jsoncodec import JSONDepthError, depth_exceeds, dumps, loads
 
 # Promoted columns are indexed; a b-tree entry must stay well under PostgreSQL's ~2.7 kB cap.
 MAX_INDEXED_TEXT = 256
 MAX_URL = 4096
 MAX_METHOD = 16
+MAX_PROVIDER = 128
 MAX_INT = 2**31 - 1
 
 TRACE_FIELDS = {
@@ -96,7 +97,7 @@ class HeaderDefaults:
                 parsed = loads(raw_metadata)
             except ValueError:
                 parsed = None
-            if isinstance(parsed, dict):
+            if isinstance(parsed, dict) and not depth_exceeds(parsed):
                 metadata = parsed
         store_content = str(lower.get("x-portkey-debug", "")).strip().lower() != "false"
         return cls(trace=trace, metadata=metadata, store_content=store_content)
@@ -186,7 +187,8 @@ def normalize_log(
         environment=_first_text(md.get("_environment"), md.get("environment")),
         provider=_provider(request, url),
         model=_model(request_body, response_body, url),
-        method=(_clean_text(request.get("method"), MAX_METHOD) or "POST").upper(),
+        # Upper-casing can lengthen text ("ß" becomes "SS"), so cut after it.
+        method=(_clean_text(request.get("method"), None).upper() or "POST")[:MAX_METHOD],
         url=url,
         status=status,
         is_success=status is None or 200 <= status < 300,
@@ -198,7 +200,7 @@ def normalize_log(
         request=stored_request,
         response=stored_response,
         metadata=metadata,
-        metadata_index=metadata_index(md),
+        metadata_index=_metadata_index(md),
     )
 
 
@@ -210,6 +212,15 @@ def metadata_index(metadata: Mapping) -> dict:
         if text is not None:
             index[_clean_text(key, None)] = text
     return index
+
+
+def _metadata_index(metadata: Mapping) -> dict:
+    try:
+        return metadata_index(metadata)
+    except JSONDepthError:
+        raise NormalizationError("metadata", "is nested too deeply to index") from None
+    except ValueError as exc:  # NaN from a caller that did not come through the JSON parser
+        raise NormalizationError("metadata", str(exc)) from None
 
 
 def metadata_value_text(value) -> str | None:
@@ -239,10 +250,11 @@ def _first_text(*values) -> str:
         if isinstance(value, bool) or value is None:
             continue
         if isinstance(value, int):
-            return str(value)
+            return str(value)[:MAX_INDEXED_TEXT]
         if isinstance(value, float):
             if math.isfinite(value):
-                return str(int(value)) if value.is_integer() else str(value)
+                text = str(int(value)) if value.is_integer() else str(value)
+                return text[:MAX_INDEXED_TEXT]
             continue
         if isinstance(value, str):
             text = _clean_text(value, MAX_INDEXED_TEXT)
@@ -268,8 +280,13 @@ def _clean_text(value, limit) -> str:
 def _number(value) -> float | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return float(value) if math.isfinite(value) else None
+    if isinstance(value, int):
+        try:
+            return float(value)
+        except OverflowError:
+            return None
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
     if isinstance(value, str):
         try:
             number = float(value.strip())
@@ -360,7 +377,7 @@ def parse_time(value) -> datetime | None:
             return None
         try:
             return _aware(datetime.fromisoformat(text.replace("Z", "+00:00")))
-        except ValueError:
+        except (ValueError, OverflowError):
             pass
     number = _number(value)
     if number is None or number <= 0:
@@ -389,7 +406,7 @@ def _aware(value: datetime) -> datetime:
 def _provider(request, url) -> str:
     explicit = _first_text(request.get("provider"))
     if explicit:
-        return explicit.lower()
+        return explicit.lower()[:MAX_PROVIDER]
     if not url:
         return ""
     try:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -85,8 +86,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "logstore.health.ProbeMiddleware",
     "logstore.middleware.RequestIdMiddleware",
+    "logstore.requestlog.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -94,6 +98,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "logstore.health.DatabaseUnavailableMiddleware",
+    "ingest.accounting.IngestAccountingMiddleware",
 ]
 
 ROOT_URLCONF = "project.urls"
@@ -110,6 +116,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -137,12 +144,16 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
     _db["TEST"] = {"NAME": env("SQLITE_TEST_NAME") or None}
 elif _db["ENGINE"] == "django.db.backends.postgresql":
+    from psycopg_pool import ConnectionPool
+
     _db["OPTIONS"] = (
         {
             "pool": {
                 "min_size": envint("DB_POOL_MIN_SIZE", 1),
                 "max_size": envint("DB_POOL_MAX_SIZE", 4, minimum=1),
                 "timeout": envint("DB_POOL_TIMEOUT", 10, minimum=1),
+                # A connection that died with a database restart is replaced, not handed out.
+                "check": ConnectionPool.check_connection,
             }
         }
         if envbool("DB_POOL", True)
@@ -216,16 +227,72 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["ingest.parsers.LogJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "ingest.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["ingest.throttling.ApiKeyRateThrottle"],
     "UNAUTHENTICATED_USER": None,
 }
 
+LOG_FORMAT = env("LOG_FORMAT", "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "logstore.requestlog.RequestIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {
+            "()": "logstore.requestlog.TextFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
+        "json": {"()": "logstore.requestlog.JSONFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain" if LOG_FORMAT == "text" else "json",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- Reliability: rate limits, rejected requests, metrics, CSP ---------------------------------
+
+
+def envrate(name, default):
+    """A rate such as 600/min as (600, 60); off, 0 or empty as None (no limit)."""
+    raw = os.environ.get(name, default).strip().lower()
+    if raw in {"", "0", "off", "none"}:
+        return None
+    count, _, unit = raw.partition("/")
+    periods = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60}
+    periods |= {"h": 3600, "hour": 3600, "d": 86400, "day": 86400}
+    if not count.strip().isdigit() or unit.strip() not in periods or int(count) < 1:
+        raise ImproperlyConfigured(f'{name} must look like "600/min" (s, min, hour, day): {raw!r}')
+    return int(count), periods[unit.strip()]
+
+
+# Requests per API key, across all endpoints and all workers: a guard against runaway clients,
+# set high enough that a busy application is never refused.
+LOGSTORE_RATE_LIMIT = envrate("LOGSTORE_RATE_LIMIT", "6000/min")
+LOGSTORE_USAGE_FLUSH_SECONDS = envint("LOGSTORE_USAGE_FLUSH_SECONDS", 10)
+LOGSTORE_REJECTED_KEEP = envint("LOGSTORE_REJECTED_KEEP", 10_000, minimum=1)
+LOGSTORE_REJECTED_DAYS = envint("LOGSTORE_REJECTED_DAYS", 30, minimum=1)
+LOGSTORE_REJECTED_EXCERPT_CHARS = envint("LOGSTORE_REJECTED_EXCERPT_CHARS", 1000, minimum=100)
+LOGSTORE_METRICS_TOKEN = env("LOGSTORE_METRICS_TOKEN")
+
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+# Scripts run only from our own files or with this response's nonce ({{ csp_nonce }}), so an
+# injected <script> or onclick= in a rendered log does nothing. Inline style attributes stay
+# allowed: they cannot run code, and the admin uses them.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
 }

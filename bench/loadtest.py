@@ -1,0 +1,350 @@
+"""Durability under failure: concurrent clients post logs to gunicorn on PostgreSQL while one
+worker is SIGKILLed and PostgreSQL restarts; afterwards every acknowledged log must be stored
+exactly once. Exits non-zero when a log is lost or duplicated or a failure was not clean.
+
+    make loadtest            # or: .venv/bin/python bench/loadtest.py --help
+
+It restarts this machine's PostgreSQL once, so it is not part of `make test`.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import psycopg
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+HOST = "127.0.0.1"  # loopback only, always
+
+
+def options():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=8, help="concurrent clients")
+    parser.add_argument("--logs", type=int, default=150, help="logs each client sends")
+    parser.add_argument("--max-batch", type=int, default=10, help="largest batch a client sends")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--port", type=int, default=8110)
+    parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--database", default="logstore_load")
+    parser.add_argument("--deadline", type=float, default=300, help="seconds before giving up")
+    parser.add_argument("--no-chaos", action="store_true", help="no worker kill, no restart")
+    parser.add_argument("--keep-database", action="store_true")
+    return parser.parse_args()
+
+
+class Tally:
+    """What the clients saw, shared by their threads."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.acked = {}  # marker -> log id the server acknowledged
+        self.sent = set()  # markers sent at least once
+        self.requests = 0
+        self.attempts = 0
+        self.failures = Counter()  # "503 json", "connection error"...
+        self.unclean = []  # failures that were not a JSON 503 nor a connection error
+        self.unexpected = []  # 4xx answers: the client's request was refused
+        self.gave_up = 0
+
+    def acknowledged(self):
+        with self.lock:
+            return len(self.acked)
+
+
+def make_log(run_id, marker):
+    return {
+        "request": {
+            "url": "https://api.openai.com/v1/chat/completions",
+            "method": "POST",
+            "body": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": marker}]},
+        },
+        "response": {
+            "status": 200,
+            "body": {"usage": {"prompt_tokens": 9, "completion_tokens": 3}},
+            "response_time": random.randint(50, 900),  # noqa: S311
+        },
+        "metadata": {"_user": f"client-{marker.split('-')[0]}", "lt_run": run_id, "lt": marker},
+    }
+
+
+def post(port, body, headers, timeout=30):
+    connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        connection.request("POST", "/v1/logs", body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.getheader("Content-Type", ""), response.read()
+    finally:
+        connection.close()
+
+
+def send_until_acknowledged(args, tally, raw_key, body, idempotency_key, deadline):
+    """The retry loop of a careful client: same body, same Idempotency-Key, backing off."""
+    headers = {
+        "Content-Type": "application/json",
+        "x-portkey-api-key": raw_key,
+        "Idempotency-Key": idempotency_key,
+    }
+    attempt = 0
+    while time.monotonic() < deadline:
+        attempt += 1
+        with tally.lock:
+            tally.attempts += 1
+        try:
+            status, content_type, data = post(args.port, body, headers)
+        except (OSError, http.client.HTTPException) as exc:
+            with tally.lock:
+                tally.failures[f"connection error ({type(exc).__name__})"] += 1
+        else:
+            if status == 200:
+                return json.loads(data)["log_ids"]
+            clean_json = content_type.startswith("application/json") and _has_message(data)
+            with tally.lock:
+                # A 500 would be retried by an SDK too, but an outage must say 503: a 500 here
+                # is an error path that did not recognise the database going away.
+                if status == 503 and clean_json:
+                    tally.failures[f"{status} json"] += 1
+                elif status == 429 and clean_json:
+                    tally.failures["429 json"] += 1
+                elif status >= 500:
+                    tally.unclean.append((status, content_type, data[:200]))
+                else:
+                    tally.unexpected.append((status, data[:300]))
+                    return None
+        time.sleep(min(2.0, 0.05 * 2**attempt) * (0.5 + random.random()))  # noqa: S311
+    return None
+
+
+def _has_message(data):
+    try:
+        return bool(json.loads(data).get("message"))
+    except (ValueError, AttributeError):
+        return False
+
+
+def client(args, tally, raw_key, run_id, number, deadline):
+    rng = random.Random(number)  # noqa: S311
+    sequence = 0
+    request_number = 0
+    while sequence < args.logs:
+        # Alternate single logs and batches, as SDKs and tracing handlers do.
+        size = 1 if request_number % 2 == 0 else rng.randint(2, args.max_batch)
+        size = min(size, args.logs - sequence)
+        markers = [f"{number}-{sequence + i}" for i in range(size)]
+        items = [make_log(run_id, m) for m in markers]
+        body = json.dumps(items[0] if size == 1 else items).encode()
+        with tally.lock:
+            tally.requests += 1
+            tally.sent.update(markers)
+        log_ids = send_until_acknowledged(
+            args, tally, raw_key, body, f"{run_id}-{number}-{request_number}", deadline
+        )
+        with tally.lock:
+            if log_ids is None:
+                tally.gave_up += 1
+            else:
+                assert len(log_ids) == size, (log_ids, markers)
+                tally.acked.update(zip(markers, log_ids, strict=True))
+        sequence += size
+        request_number += 1
+
+
+def gunicorn_workers(master_pid):
+    path = Path(f"/proc/{master_pid}/task/{master_pid}/children")
+    return [int(pid) for pid in path.read_text().split()] if path.exists() else []
+
+
+def chaos(args, tally, master_pid, total, events):
+    """At a quarter of the logs acknowledged, SIGKILL a worker; at half, restart PostgreSQL."""
+    while tally.acknowledged() < total // 4:
+        time.sleep(0.05)
+    workers = gunicorn_workers(master_pid)
+    if workers:
+        victim = random.choice(workers)  # noqa: S311
+        os.kill(victim, signal.SIGKILL)
+        events.append(f"SIGKILLed gunicorn worker {victim} at {tally.acknowledged()} acked")
+    while tally.acknowledged() < total // 2:
+        time.sleep(0.05)
+    version = sorted(os.listdir("/etc/postgresql"))[-1]
+    started = time.monotonic()
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"],
+        check=True,
+        capture_output=True,
+    )
+    events.append(
+        f"restarted PostgreSQL {version} in {time.monotonic() - started:.1f}s "
+        f"at {tally.acknowledged()} acked"
+    )
+
+
+def prepare_database(args):
+    with psycopg.connect(f"{args.server}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{args.database}"')
+        admin.execute(f'CREATE DATABASE "{args.database}"')
+    env = server_env(args)
+    manage = [str(BIN / "python"), "manage.py"]
+    subprocess.run([*manage, "migrate", "-v0"], cwd=REPO, env=env, check=True)
+    created = subprocess.run(
+        [*manage, "create_api_key", "--workspace", "loadtest", "--name", "loadtest"],
+        cwd=REPO,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return created.stdout.strip().splitlines()[-1]
+
+
+def server_env(args, metrics_dir=None):
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"{args.server}/{args.database}",
+        "LOGSTORE_RATE_LIMIT": "1000000/min",  # counted, never reached
+        "LOG_LEVEL": "WARNING",
+        "DEBUG": "false",
+    }
+    if metrics_dir:
+        env["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    return env
+
+
+def start_server(args, metrics_dir, log_file):
+    command = [
+        str(BIN / "gunicorn"),
+        "project.wsgi",
+        "--bind",
+        f"{HOST}:{args.port}",
+        "--workers",
+        str(args.workers),
+        "--timeout",
+        "60",
+        "--graceful-timeout",
+        "5",
+    ]
+    server = subprocess.Popen(
+        command, cwd=REPO, env=server_env(args, metrics_dir), stdout=log_file, stderr=log_file
+    )
+    for _ in range(100):
+        try:
+            connection = http.client.HTTPConnection(HOST, args.port, timeout=2)
+            connection.request("GET", "/readyz")
+            if connection.getresponse().status == 200:
+                return server
+        except OSError:
+            pass
+        time.sleep(0.2)
+    server.terminate()
+    raise SystemExit(f"gunicorn did not become ready on {HOST}:{args.port}")
+
+
+def stored_rows(args, run_id):
+    query = (
+        "SELECT id::text, metadata_index->>'lt' FROM logstore_log "
+        "WHERE metadata_index->>'lt_run' = %s"
+    )
+    for _ in range(30):  # PostgreSQL may still be finishing its restart
+        try:
+            with psycopg.connect(f"{args.server}/{args.database}") as connection:
+                return connection.execute(query, [run_id]).fetchall()
+        except psycopg.OperationalError:
+            time.sleep(1)
+    raise SystemExit("could not read the stored logs back")
+
+
+def main():
+    args = options()
+    run_id = uuid.uuid4().hex[:12]
+    total = args.clients * args.logs
+    raw_key = prepare_database(args)
+    metrics_dir = tempfile.mkdtemp(prefix="logstore-loadtest-metrics-")
+    log_path = REPO / "var" / "loadtest-gunicorn.log"
+    log_path.parent.mkdir(exist_ok=True)
+    events = []
+    with log_path.open("wb") as log_file:
+        server = start_server(args, metrics_dir, log_file)
+        tally = Tally()
+        started = time.monotonic()
+        deadline = started + args.deadline
+        try:
+            threads = [
+                threading.Thread(
+                    target=client, args=(args, tally, raw_key, run_id, n, deadline), daemon=True
+                )
+                for n in range(args.clients)
+            ]
+            if not args.no_chaos:
+                threads.append(
+                    threading.Thread(
+                        target=chaos, args=(args, tally, server.pid, total, events), daemon=True
+                    )
+                )
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(max(0.0, deadline - time.monotonic()) + 60)
+            elapsed = time.monotonic() - started
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+
+    rows = stored_rows(args, run_id)
+    stored_by_marker = Counter(marker for _, marker in rows)
+    stored_ids = {log_id for log_id, _ in rows}
+    duplicates = sum(n - 1 for n in stored_by_marker.values() if n > 1)
+    lost = sorted(m for m, log_id in tally.acked.items() if log_id not in stored_ids)
+    unacked_stored = sorted(set(stored_by_marker) - set(tally.acked))
+
+    print(f"run {run_id}: {args.clients} clients x {args.logs} logs, {args.workers} workers")
+    for event in events:
+        print(f"  {event}")
+    print(f"  requests      {tally.requests} ({tally.attempts} attempts)")
+    print(f"  sent          {len(tally.sent)}")
+    print(f"  acknowledged  {len(tally.acked)}")
+    print(f"  stored        {len(rows)}")
+    print(f"  duplicates    {duplicates}")
+    print(f"  lost          {len(lost)}")
+    print(f"  stored, never acknowledged  {len(unacked_stored)}")
+    for kind, count in sorted(tally.failures.items()):
+        print(f"  retried after {kind}: {count}")
+    print(f"  failures other than JSON 503s {len(tally.unclean)}")
+    print(f"  refused (4xx) {len(tally.unexpected)}")
+    print(f"  {elapsed:.1f}s, {len(tally.acked) / elapsed:.0f} logs/s acknowledged")
+    print(f"  server log: {log_path}")
+
+    problems = []
+    if lost:
+        problems.append(f"{len(lost)} acknowledged logs lost, e.g. {lost[:5]}")
+    if duplicates:
+        problems.append(f"{duplicates} duplicate rows")
+    if tally.unclean:
+        problems.append(f"unclean failures: {tally.unclean[:3]}")
+    if tally.unexpected:
+        problems.append(f"refused requests: {tally.unexpected[:3]}")
+    if len(tally.acked) != total or tally.gave_up:
+        problems.append(f"only {len(tally.acked)} of {total} logs acknowledged before the deadline")
+    if not args.no_chaos and len(events) != 2:
+        problems.append("the worker kill or the PostgreSQL restart did not happen")
+    if not args.keep_database:
+        with psycopg.connect(f"{args.server}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{args.database}"')
+    for problem in problems:
+        print(f"FAIL: {problem}")
+    if problems:
+        sys.exit(1)
+    print("OK: every acknowledged log is stored exactly once")
+
+
+if __name__ == "__main__":
+    main()

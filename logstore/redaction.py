@@ -1,0 +1,43 @@
+"""Finding secrets in free text (request excerpts, log lines) and masking them."""
+
+import re
+
+from logstore.normalize import mask_secret
+
+# A JSON member whose name says it holds a secret: "Authorization": "...", "api_key": "...".
+_SECRET_MEMBER = re.compile(
+    r'("[^"\\]{0,64}?(?:authorization|api[-_]?key|secret|token|password|passwd|cookie|credential)'
+    r'[^"\\]{0,64}"\s*:\s*")((?:[^"\\]|\\.)*)(")',
+    re.IGNORECASE,
+)
+_AUTH_SCHEME = re.compile(r"\b(Bearer|Basic|Token)(\s+)([A-Za-z0-9._~+/=:-]{6,})", re.IGNORECASE)
+# Key shapes worth catching wherever they appear: ours, OpenAI/Anthropic-style, AWS, Google,
+# GitHub and Slack tokens.
+_KNOWN_KEY = re.compile(
+    r"\b(?:lsk_[A-Za-z0-9]+_[A-Za-z0-9_-]+"
+    r"|(?:sk|pk|rk)-[A-Za-z0-9_-]{12,}"
+    r"|AKIA[0-9A-Z]{16}"
+    r"|AIza[0-9A-Za-z_-]{30,}"
+    r"|gh[pousr]_[A-Za-z0-9]{20,}"
+    r"|xox[abprs]-[A-Za-z0-9-]{10,})"
+)
+
+
+def _masked(text):
+    return mask_secret(text) if text else text
+
+
+def scrub_secrets(text: str) -> str:
+    """`text` with every recognisable secret replaced by its masked form."""
+    text = _SECRET_MEMBER.sub(lambda m: m.group(1) + _masked(m.group(2)) + m.group(3), text)
+    text = _AUTH_SCHEME.sub(lambda m: m.group(1) + m.group(2) + _masked(m.group(3)), text)
+    return _KNOWN_KEY.sub(lambda m: _masked(m.group(0)), text)
+
+
+def excerpt(raw: bytes, limit: int = 1000) -> str:
+    """The start of a request body as text, secrets masked, at most `limit` characters."""
+    text = raw[: limit * 4].decode("utf-8", "replace").replace("\x00", "\\u0000")
+    text = scrub_secrets(text)
+    if len(text) > limit or len(raw) > limit * 4:
+        return text[: limit - 1] + "…"
+    return text

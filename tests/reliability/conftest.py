@@ -1,0 +1,38 @@
+"""Fixtures for the reliability suite."""
+
+import json
+from types import SimpleNamespace
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _observe_every_request(settings):
+    from logstore.usage import usage
+
+    # Counters are flushed on every request here, so tests can read them at once; counts left
+    # by other tests' rolled-back keys must not land on this test's keys.
+    usage._pending.clear()
+    settings.LOGSTORE_USAGE_FLUSH_SECONDS = 0
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch):
+    """Rate-limit windows that cannot roll over in the middle of a test."""
+    monkeypatch.setattr("logstore.ratelimit.time", SimpleNamespace(time=lambda: 1_800_000_010.0))
+
+
+def post_logs(client, body, path="/v1/logs", **headers):
+    data = body if isinstance(body, str | bytes) else json.dumps(body)
+    return client.post(path, data=data, content_type="application/json", **headers)
+
+
+def assert_json_error(response, status=None):
+    """A 4xx/5xx in the API's one error shape, with a message that names something."""
+    if status is not None:
+        assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/json", response.content
+    body = response.json()
+    assert isinstance(body["message"], str) and body["message"]
+    assert body["error"]["message"] == body["message"]
+    return body
