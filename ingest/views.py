@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ingest.errors import InvalidRequest
+from ingest.log_list import list_logs
 from ingest.parsers import PayloadTooLarge, read_limited_body
 from ingest.serializers import CustomLogSerializer, flatten_errors
 from logstore.ingestion import IdempotencyConflict, InvalidLog, prepare_logs, store_logs
@@ -100,6 +101,9 @@ class LogCollectionView(APIView):
                 code="idempotency_conflict",
             ) from None
         return Response(result.body, status=result.status_code)
+
+    def get(self, request):
+        return list_logs(request)
 
 
 class LogDetailView(APIView):
