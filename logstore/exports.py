@@ -450,7 +450,7 @@ def _write(export: LogExport, partial: Path) -> str:
     qs = matching_logs(export.workspace_id, export.filters).only(*columns)
     partial.parent.mkdir(parents=True, exist_ok=True)
     written = 0
-    with partial.open("wb") as out:
+    with partial.open("w", encoding="utf-8", newline="\n") as out:
         for rows in iter_chunks(qs):
             if skip >= len(rows):
                 skip -= len(rows)
@@ -458,7 +458,7 @@ def _write(export: LogExport, partial: Path) -> str:
             rows, skip = rows[skip:][:remaining], 0
             for log in rows:
                 out.write(dumps({name: EXPORT_FIELDS[name][1](log) for name in fields}))
-                out.write(b"\n")
+                out.write("\n")
             written += len(rows)
             remaining -= len(rows)
             # One statement publishes progress and notices a cancel: it matches no row then.
