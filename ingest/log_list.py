@@ -84,9 +84,25 @@ class LogSummarySerializer(serializers.Serializer):
     metadata = serializers.DictField(allow_null=True)
 
 
+class FeedbackItemSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    trace_id = serializers.CharField()
+    value = serializers.IntegerField()
+    weight = serializers.FloatField()
+    metadata = serializers.DictField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class TraceFeedbackSerializer(serializers.Serializer):
+    weighted_score = serializers.FloatField(allow_null=True)
+    items = FeedbackItemSerializer(many=True)
+
+
 class LogSerializer(LogSummarySerializer):
     request = serializers.DictField()
     response = serializers.DictField()
+    feedback = TraceFeedbackSerializer(help_text="Feedback on the log's trace.")
 
 
 def _parameter_type(flt):

@@ -8,8 +8,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F, FloatField, Sum
-from django.db.models.functions import NullIf
 from django.utils import timezone
 
 from logstore.models import Feedback
@@ -68,15 +66,6 @@ def feedback_for_trace(workspace_id, trace_id) -> list[Feedback]:
     return list(Feedback.objects.filter(workspace_id=workspace_id, trace_id=trace_id))
 
 
-def weighted_score(workspace_id, trace_id) -> float | None:
-    """sum(value*weight)/sum(weight) of a trace's feedback; None without any (or all weight 0)."""
-    result = Feedback.objects.filter(workspace_id=workspace_id, trace_id=trace_id).aggregate(
-        score=Sum(F("value") * F("weight"), output_field=FloatField())
-        / NullIf(Sum("weight"), 0.0, output_field=FloatField())
-    )
-    return result["score"]
-
-
 def feedback_as_dict(feedback: Feedback) -> dict:
     return {
         "id": str(feedback.id),
@@ -87,3 +76,11 @@ def feedback_as_dict(feedback: Feedback) -> dict:
         "created_at": feedback.created_at.isoformat().replace("+00:00", "Z"),
         "updated_at": feedback.updated_at.isoformat().replace("+00:00", "Z"),
     }
+
+
+def trace_feedback(workspace_id, trace_id) -> dict:
+    """A trace's feedback as log details show it: the weighted score and every item."""
+    items = feedback_for_trace(workspace_id, trace_id) if trace_id else []
+    total_weight = sum(f.weight for f in items)
+    score = sum(f.value * f.weight for f in items) / total_weight if total_weight else None
+    return {"weighted_score": score, "items": [feedback_as_dict(f) for f in items]}
