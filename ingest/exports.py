@@ -10,13 +10,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ingest.errors import InvalidRequest, error_body
+from ingest.serializers import flatten_errors
+from ingest.validation import no_nul_characters
 from logstore import exports as service
 from logstore import tasks
 from logstore.models import SCOPE_LOGS_EXPORT
 
 
 class ExportRequestSerializer(serializers.Serializer):
-    filters = serializers.DictField(required=False, allow_null=True)
+    filters = serializers.DictField(required=False, allow_null=True, validators=[no_nul_characters])
     workspace_id = serializers.CharField(required=False, allow_null=True, allow_blank=True)
     description = serializers.CharField(required=False, allow_null=True, allow_blank=True)
     requested_data = serializers.ListField(
@@ -85,8 +87,12 @@ def body_of(request) -> dict:
         raise InvalidRequest("The body must be a JSON object.")
     serializer = ExportRequestSerializer(data=data)
     if not serializer.is_valid():
-        field, errors = next(iter(serializer.errors.items()))
-        raise InvalidRequest(f"Invalid export: {field}: {errors[0]}")
+        errors = flatten_errors(serializer.errors)
+        field, message = errors[0]
+        raise InvalidRequest(
+            f"Invalid export: {field}: {message}",
+            details=[{"field": f, "message": m} for f, m in errors],
+        )
     return serializer.validated_data
 
 

@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from ingest.errors import InvalidRequest
 from ingest.serializers import IdentifierField, flatten_errors
+from ingest.validation import no_nul_characters
 from logstore import feedback as service
 from logstore.models import SCOPE_FEEDBACK_WRITE
 
@@ -17,10 +18,12 @@ class TraceIdField(IdentifierField):
 
 
 class FeedbackSerializer(serializers.Serializer):
-    trace_id = TraceIdField()
+    trace_id = TraceIdField(validators=[no_nul_characters])
     value = serializers.IntegerField(min_value=service.MIN_VALUE, max_value=service.MAX_VALUE)
     weight = serializers.FloatField(min_value=0, max_value=1, default=1.0)
-    metadata = serializers.DictField(required=False, allow_null=True)
+    metadata = serializers.DictField(
+        required=False, allow_null=True, validators=[no_nul_characters]
+    )
 
     def validate_trace_id(self, value):
         if not value or len(value) > 256:
@@ -46,7 +49,9 @@ class FeedbackUpdateSerializer(serializers.Serializer):
         min_value=service.MIN_VALUE, max_value=service.MAX_VALUE, required=False
     )
     weight = serializers.FloatField(min_value=0, max_value=1, required=False)
-    metadata = serializers.DictField(required=False, allow_null=True)
+    metadata = serializers.DictField(
+        required=False, allow_null=True, validators=[no_nul_characters]
+    )
 
     def validate(self, attrs):
         if not attrs:

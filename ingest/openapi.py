@@ -119,3 +119,4 @@ class SwaggerView(PublicMixin, SpectacularSwaggerView):
 
 class RedocView(PublicMixin, SpectacularRedocView):
     url_name = "api-openapi"
+    template_name = "ingest/redoc.html"

@@ -150,6 +150,13 @@ def _time(key, value) -> datetime:
     return parsed
 
 
+def _shifted(key, moment, delta):
+    try:
+        return moment + delta
+    except OverflowError:
+        raise ExportError(f"filters.{key} is out of range.") from None
+
+
 def _listed(value) -> list[str]:
     items = value if isinstance(value, list) else str(value).split(",")
     return [str(v).strip() for v in items if str(v).strip()]
@@ -203,10 +210,10 @@ def filters_to_params(filters) -> dict:
                 low, high, low_incl, high_incl = None, value, True, True
             tick = timedelta(microseconds=1)
             if low is not None:
-                start = _time(key, low) + (timedelta(0) if low_incl else tick)
+                start = _shifted(key, _time(key, low), timedelta(0) if low_incl else tick)
                 _set(params, "start", start.isoformat())
             if high is not None:
-                end = _time(key, high) + (tick if high_incl else timedelta(0))
+                end = _shifted(key, _time(key, high), tick if high_incl else timedelta(0))
                 _set(params, "end", end.isoformat())
         elif key.removesuffix("_min") in RANGE_KEYS and key.endswith("_min"):
             _set(params, RANGE_KEYS[key.removesuffix("_min")][0], str(_number(key, value)))

@@ -45,6 +45,9 @@ class MultipleValueField(forms.Field):
             return []
         if isinstance(value, str):
             value = [value]
+        if any("\x00" in v for v in value if isinstance(v, str)):
+            # As Django's CharField does: no database column can hold NUL.
+            raise forms.ValidationError("Null characters are not allowed.", code="null_characters")
         return [v.strip() for v in value if v and v.strip()]
 
 
