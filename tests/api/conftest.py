@@ -47,10 +47,18 @@ def seed(post_logs):
 
 @pytest.fixture
 def portkey_for(live_server):
-    def make(key):
-        return Portkey(api_key=key.raw, base_url=f"{live_server.url}/v1")
+    clients = []
 
-    return make
+    def make(key):
+        client = Portkey(api_key=key.raw, base_url=f"{live_server.url}/v1")
+        clients.append(client)
+        return client
+
+    yield make
+    # A kept-alive connection would hold a server thread on the shared SQLite connection
+    # past the end of the test.
+    for client in clients:
+        client.close()
 
 
 @pytest.fixture

@@ -155,3 +155,36 @@ def test_exports_need_the_export_scope(workspace, make_api):
     response = make_api(key).get("/logs/exports")
     assert response.status_code == 403
     assert "logs.export" in response.json()["message"]
+
+
+def test_a_job_that_breaks_is_marked_failed_with_its_reason(
+    api, seed, immediate_tasks, monkeypatch
+):
+    seed(1)
+    export_id = create(api, filters={})
+
+    def broken(qs, size=exports.CHUNK_SIZE):
+        raise OSError("disk full")
+        yield
+
+    monkeypatch.setattr(exports, "iter_chunks", broken)
+    start(api, export_id)
+    export = api.get(f"/logs/exports/{export_id}").json()
+    assert (export["status"], export["error"]) == ("failed", "disk full")
+    assert start(api, export_id).status_code == 409
+
+
+def test_the_js_sdks_start_body_and_doubled_slash_are_accepted(api, seed):
+    export_id = create(api, filters={})
+    response = api.post(
+        f"/v1//logs/exports/{export_id}/start",
+        data=json.dumps({"export_id": export_id}),
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    assert response.json() == {
+        "message": "Export started",
+        "object": "export",
+        "id": export_id,
+        "status": "in_progress",
+    }
