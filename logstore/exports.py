@@ -290,18 +290,23 @@ def page_limits(filters) -> tuple[int, int]:
     return page * size, size
 
 
-def matching_logs(workspace_id, filters):
-    """The workspace's logs that `filters` (Portkey form) select, as a LogFilter queryset."""
-    query = as_query(filters_to_params(filters))
-    filterset = LogFilter(query, queryset=Log.objects.filter(workspace_id=workspace_id))
+def log_filter(filters, queryset) -> LogFilter:
+    """A bound, valid LogFilter for Portkey-form `filters`; raises ExportError otherwise."""
+    filterset = LogFilter(as_query(filters_to_params(filters)), queryset=queryset)
     if not filterset.is_valid():
         field, errors = next(iter(filterset.errors.items()))
         raise ExportError(f"Invalid filter {field}: {errors[0]}")
-    return filterset.qs
+    return filterset
 
 
-def validate(filters, requested_data):
-    matching_logs(0, filters)
+def matching_logs(workspace_id, filters):
+    """The workspace's logs that `filters` (Portkey form) select."""
+    return log_filter(filters, Log.objects.filter(workspace_id=workspace_id)).qs
+
+
+def validate(filters, requested_data) -> list[str]:
+    """Refuses what a job could not run; returns the canonical requested fields."""
+    log_filter(filters, Log.objects.none())
     page_limits(filters)
     return resolve_requested_data(requested_data)
 
@@ -310,7 +315,11 @@ def validate(filters, requested_data):
 
 
 def count_matching(export: LogExport) -> int:
-    """How many logs the job would write: a count that stops at the job's limit."""
+    """How many logs the job would write, for Portkey's `total`.
+
+    The count runs over a LIMITed subquery, so it never reads more than the job's 50,000
+    rows however large the table is.
+    """
     skip, size = page_limits(export.filters)
     qs = matching_logs(export.workspace_id, export.filters).order_by()
     return max(0, qs.values("pk")[: skip + size].count() - skip)
@@ -399,10 +408,13 @@ def export_path(export: LogExport) -> Path:
     return Path(settings.MEDIA_ROOT) / "exports" / str(export.workspace_id) / f"{export.pk}.jsonl"
 
 
-def iter_chunks(qs, size=CHUNK_SIZE) -> Iterator[list]:
-    """Rows of `qs`, newest first, in keyset-paged chunks on (created_at, id)."""
+def iter_chunks(qs, size=CHUNK_SIZE, after=None) -> Iterator[list]:
+    """Rows of `qs`, newest first, in keyset-paged chunks on (created_at, id).
+
+    `after` is a row (anything with created_at and id) to continue after.
+    """
     qs = qs.order_by("-created_at", "-id")
-    last = None
+    last = after
     while True:
         page = qs
         if last is not None:
@@ -416,6 +428,20 @@ def iter_chunks(qs, size=CHUNK_SIZE) -> Iterator[list]:
         if len(rows) < size:
             return
         last = rows[-1]
+
+
+def skip_rows(qs, count):
+    """The row to continue after, having skipped `count` rows (fewer if there are fewer).
+
+    Walked by keyset over the key columns only: no OFFSET, no bodies loaded.
+    """
+    last = None
+    for rows in iter_chunks(qs.only("id", "created_at"), size=min(count, 5000)):
+        last = rows[min(count, len(rows)) - 1]
+        count -= len(rows)
+        if count <= 0:
+            break
+    return last
 
 
 def run_export(export_id) -> str:
@@ -454,15 +480,15 @@ def _write(export: LogExport, partial: Path) -> str:
     for name in fields:
         columns.update(EXPORT_FIELDS[name][0])
     skip, remaining = page_limits(export.filters)
-    qs = matching_logs(export.workspace_id, export.filters).only(*columns)
+    qs = matching_logs(export.workspace_id, export.filters)
+    after = skip_rows(qs, skip) if skip else None
     partial.parent.mkdir(parents=True, exist_ok=True)
     written = 0
     with partial.open("w", encoding="utf-8", newline="\n") as out:
-        for rows in iter_chunks(qs):
-            if skip >= len(rows):
-                skip -= len(rows)
-                continue
-            rows, skip = rows[skip:][:remaining], 0
+        if skip and after is None:
+            return Status.SUCCESS  # the requested page is past the last log
+        for rows in iter_chunks(qs.only(*columns), after=after):
+            rows = rows[:remaining]
             for log in rows:
                 out.write(dumps({name: EXPORT_FIELDS[name][1](log) for name in fields}))
                 out.write("\n")

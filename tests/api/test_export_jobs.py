@@ -46,8 +46,8 @@ def test_a_running_export_shows_progress_and_stops_when_cancelled(
     seen = {}
     original = exports.iter_chunks
 
-    def cancel_after_first_chunk(qs, size=exports.CHUNK_SIZE):
-        chunks = original(qs, size=2)
+    def cancel_after_first_chunk(qs, size=exports.CHUNK_SIZE, after=None):
+        chunks = original(qs, size=2, after=after)
         yield next(chunks)
         seen["while_running"] = api.get(f"/logs/exports/{export_id}").json()
         assert api.post(f"/logs/exports/{export_id}/cancel").status_code == 200
@@ -107,16 +107,23 @@ def test_an_export_writes_at_most_its_limit(api, seed, immediate_tasks, monkeypa
     assert api.get(f"/logs/exports/{export_id}").json()["records_written"] == 4
 
 
-def test_page_size_and_current_page_select_a_slice(api, seed, immediate_tasks, monkeypatch):
+@pytest.mark.parametrize(
+    ("page", "expected"), [(0, ["t6", "t5", "t4"]), (1, ["t3", "t2", "t1"]), (2, ["t0"]), (3, [])]
+)
+def test_page_size_and_current_page_select_a_slice(
+    api, seed, immediate_tasks, monkeypatch, page, expected
+):
     monkeypatch.setattr(exports, "CHUNK_SIZE", 2)
     seed(7)
     export_id = create(
-        api, filters={"page_size": 3, "current_page": 1}, requested_data=["trace_id"]
+        api, filters={"page_size": 3, "current_page": page}, requested_data=["trace_id"]
     )
     start(api, export_id)
+    export = api.get(f"/logs/exports/{export_id}").json()
+    assert (export["status"], export["total_records"]) == ("success", len(expected))
     url = api.get(f"/logs/exports/{export_id}/download").json()["url"]
     body = b"".join(api.get(url).streaming_content).decode()
-    assert [json.loads(line)["trace_id"] for line in body.splitlines()] == ["t3", "t2", "t1"]
+    assert [json.loads(line)["trace_id"] for line in body.splitlines()] == expected
 
 
 def test_a_download_link_expires_and_cannot_be_forged(api, seed, immediate_tasks, settings):
@@ -163,7 +170,7 @@ def test_a_job_that_breaks_is_marked_failed_with_its_reason(
     seed(1)
     export_id = create(api, filters={})
 
-    def broken(qs, size=exports.CHUNK_SIZE):
+    def broken(qs, size=exports.CHUNK_SIZE, after=None):
         raise OSError("disk full")
         yield
 
