@@ -37,7 +37,9 @@ urlpatterns = [
     ),
     api_path(r"logs/+exports/+files/+(?P<token>[\w:.-]+)", exports.export_file, "api-export-file"),
     api_path("feedback", feedback.FeedbackCollectionView.as_view(), "api-feedback"),
-    api_path(rf"feedback/+{FEEDBACK_ID}", feedback.FeedbackDetailView.as_view(), "api-feedback-1"),
+    api_path(
+        rf"feedback/+{FEEDBACK_ID}", feedback.FeedbackDetailView.as_view(), "api-feedback-detail"
+    ),
     api_path(r"openapi\.json", openapi.SchemaView.as_view(), "api-openapi"),
     api_path("docs", openapi.SwaggerView.as_view(), "api-docs"),
     api_path("docs/+redoc", openapi.RedocView.as_view(), "api-docs-redoc"),
