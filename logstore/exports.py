@@ -24,6 +24,8 @@ from logstore.models import Log, LogExport
 from logstore.normalize import metadata_value_text
 
 MAX_LOGS_PER_EXPORT = 50_000
+# Pages are reached by walking the rows before them; past this, time filters are the way.
+MAX_ROWS_SKIPPED = 1_000_000
 CHUNK_SIZE = 500
 DOWNLOAD_SALT = "logstore.exports.download"
 
@@ -287,6 +289,11 @@ def page_limits(filters) -> tuple[int, int]:
         raise ExportError(f"filters.page_size must be between 1 and {MAX_LOGS_PER_EXPORT}.")
     if page < 0:
         raise ExportError("filters.current_page must be 0 or more.")
+    if page * size > MAX_ROWS_SKIPPED:
+        raise ExportError(
+            f"filters.current_page × page_size may not pass {MAX_ROWS_SKIPPED:,} logs; "
+            "narrow the export with time_of_generation_min/max instead."
+        )
     return page * size, size
 
 

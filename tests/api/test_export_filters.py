@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from logstore.exports import ExportError, filters_to_params, resolve_requested_data
+from logstore.exports import ExportError, filters_to_params, resolve_requested_data, validate
 from tests.payloads import openai_chat
 
 
@@ -82,11 +82,14 @@ def test_it_maps_the_docs_created_at_range_and_aliases():
         ({"time_of_generation_min": "last tuesday"}, "ISO 8601"),
         ({"total_units_min": "many"}, "must be a number"),
         ({"total_units_min": 1, "total_tokens": {"gte": 2}}, "different values"),
+        ({"page_size": 50_001}, "page_size must be between 1 and 50000"),
+        ({"page_size": 50_000, "current_page": 21}, "narrow the export"),
     ],
 )
+@pytest.mark.django_db
 def test_it_refuses_filters_it_cannot_honour(filters, message):
     with pytest.raises(ExportError, match=message):
-        filters_to_params(filters)
+        validate(filters, None)
 
 
 def test_requested_data_accepts_the_docs_aliases_and_defaults_to_everything():
