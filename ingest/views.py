@@ -9,8 +9,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ingest.errors import InvalidRequest
+from ingest.log_list import list_logs
 from ingest.parsers import PayloadTooLarge, read_limited_body
 from ingest.serializers import CustomLogSerializer, flatten_errors
+from logstore.feedback import trace_feedback
 from logstore.ingestion import IdempotencyConflict, InvalidLog, prepare_logs, store_logs
 from logstore.models import SCOPE_LOGS_READ, SCOPE_LOGS_WRITE, Log
 from logstore.presenters import log_as_dict
@@ -106,6 +108,9 @@ class LogCollectionView(APIView):
             ) from None
         return Response(result.body, status=result.status_code)
 
+    def get(self, request):
+        return list_logs(request)
+
 
 class LogDetailView(APIView):
     required_scope = SCOPE_LOGS_READ
@@ -114,4 +119,6 @@ class LogDetailView(APIView):
         log = Log.objects.filter(workspace=request.auth.workspace, pk=log_id).first()
         if log is None:
             raise exceptions.NotFound("No log with this id.")
-        return Response(log_as_dict(log))
+        return Response(
+            {**log_as_dict(log), "feedback": trace_feedback(log.workspace_id, log.trace_id)}
+        )

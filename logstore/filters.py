@@ -7,7 +7,9 @@ to the query parameters it received. Parameters, all optional and combined with 
     trace_id=a,b  (or repeated)   span_id  user  organization  environment  provider  model
     status=200,429  status_class=2xx,5xx   success=true|false
     latency_min  latency_max (ms)   tokens_min  tokens_max (total)   streaming=true|false
+    prompt_tokens_min/max  completion_tokens_min/max   provider_model=openai__gpt-4o,...
     metadata=key=value  (repeatable; every pair must match the value's text form)
+    feedback_min  feedback_max  (the trace's weighted feedback: sum(value*weight)/sum(weight))
 """
 
 from datetime import timedelta
@@ -15,12 +17,12 @@ from datetime import timedelta
 import django_filters
 from django import forms
 from django.db import connection
-from django.db.models import Q, TextField
+from django.db.models import Exists, F, FloatField, OuterRef, Q, Sum, TextField
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, NullIf
 from django.utils import timezone
 
-from logstore.models import Log
+from logstore.models import Feedback, Log
 
 TIME_PRESETS = {
     "15m": timedelta(minutes=15),
@@ -43,6 +45,9 @@ class MultipleValueField(forms.Field):
             return []
         if isinstance(value, str):
             value = [value]
+        if any("\x00" in v for v in value if isinstance(v, str)):
+            # As Django's CharField does: no database column can hold NUL.
+            raise forms.ValidationError("Null characters are not allowed.", code="null_characters")
         return [v.strip() for v in value if v and v.strip()]
 
 
@@ -97,6 +102,19 @@ class StatusClassField(CommaSeparatedField):
         return classes
 
 
+class ProviderModelField(CommaSeparatedField):
+    """Portkey's `ai_org_model`: `provider__model` pairs, comma-separated."""
+
+    def to_python(self, value):
+        pairs = []
+        for item in super().to_python(value):
+            provider, sep, model = item.partition("__")
+            if not sep or not provider or not model:
+                raise forms.ValidationError(f"{item!r} must look like provider__model.")
+            pairs.append((provider, model))
+        return pairs
+
+
 class ListFilter(django_filters.Filter):
     field_class = CommaSeparatedField
 
@@ -118,22 +136,8 @@ class MetadataFilter(django_filters.Filter):
     field_class = MetadataPairsField
 
 
-def _contains_nul(value):
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, list | tuple):
-        return any(_contains_nul(v) for v in value)
-    return False
-
-
-class LogFilterForm(forms.Form):
-    def clean(self):
-        cleaned = super().clean()
-        for name, value in list(cleaned.items()):
-            # PostgreSQL cannot compare text with NUL in it; no stored value holds one anyway.
-            if _contains_nul(value):
-                self.add_error(name, "Contains a NUL character.")
-        return cleaned
+class ProviderModelFilter(django_filters.Filter):
+    field_class = ProviderModelField
 
 
 class LogFilter(django_filters.FilterSet):
@@ -156,13 +160,27 @@ class LogFilter(django_filters.FilterSet):
     latency_max = django_filters.NumberFilter(field_name="latency_ms", lookup_expr="lte")
     tokens_min = django_filters.NumberFilter(field_name="total_tokens", lookup_expr="gte")
     tokens_max = django_filters.NumberFilter(field_name="total_tokens", lookup_expr="lte")
+    prompt_tokens_min = django_filters.NumberFilter(field_name="prompt_tokens", lookup_expr="gte")
+    prompt_tokens_max = django_filters.NumberFilter(field_name="prompt_tokens", lookup_expr="lte")
+    completion_tokens_min = django_filters.NumberFilter(
+        field_name="completion_tokens", lookup_expr="gte"
+    )
+    completion_tokens_max = django_filters.NumberFilter(
+        field_name="completion_tokens", lookup_expr="lte"
+    )
+    provider_model = ProviderModelFilter(method="filter_provider_model", label="Provider__model")
     streaming = django_filters.BooleanFilter()
     metadata = MetadataFilter(method="filter_metadata")
+    feedback_min = django_filters.NumberFilter(
+        method="filter_feedback", label="Weighted feedback at least"
+    )
+    feedback_max = django_filters.NumberFilter(
+        method="filter_feedback", label="Weighted feedback at most"
+    )
 
     class Meta:
         model = Log
         fields = []
-        form = LogFilterForm
 
     def filter_since(self, qs, name, value):
         if not value:
@@ -183,6 +201,51 @@ class LogFilter(django_filters.FilterSet):
 
     def filter_metadata(self, qs, name, value):
         return filter_metadata(qs, value)
+
+    def filter_provider_model(self, qs, name, value):
+        if not value:
+            return qs
+        condition = Q()
+        for provider, model in value:
+            condition |= Q(provider=provider, model=model)
+        return qs.filter(condition)
+
+    def filter_feedback(self, qs, name, value):
+        low = self.form.cleaned_data.get("feedback_min")
+        high = self.form.cleaned_data.get("feedback_max")
+        # Both bounds go into one subquery, applied once, by whichever filter runs first.
+        if value is None or (name == "feedback_max" and low is not None):
+            return qs
+        return filter_weighted_feedback(qs, low, high)
+
+
+def weighted_feedback_scores(low=None, high=None):
+    """(workspace_id, trace_id) of traces whose weighted feedback lies in [low, high]."""
+    scores = (
+        Feedback.objects.values("workspace_id", "trace_id")
+        .annotate(
+            score=Sum(F("value") * F("weight"), output_field=FloatField())
+            / NullIf(Sum("weight"), 0.0, output_field=FloatField())
+        )
+        .filter(score__isnull=False)
+    )
+    if low is not None:
+        scores = scores.filter(score__gte=low)
+    if high is not None:
+        scores = scores.filter(score__lte=high)
+    return scores
+
+
+def filter_weighted_feedback(qs, low=None, high=None):
+    """Logs whose trace's weighted feedback, sum(value*weight)/sum(weight), is in range.
+
+    The uncorrelated `trace_id IN (...)` lets PostgreSQL aggregate the feedback table once and
+    join it to the trace index; the correlated EXISTS then keeps another workspace's feedback
+    for the same trace id from matching.
+    """
+    scores = weighted_feedback_scores(low, high)
+    same_trace = scores.filter(workspace_id=OuterRef("workspace_id"), trace_id=OuterRef("trace_id"))
+    return qs.filter(trace_id__in=scores.values("trace_id")).filter(Exists(same_trace))
 
 
 def filter_metadata(qs, pairs):

@@ -296,3 +296,28 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
 }
+
+# --- API documentation and background tasks -------------------------------------------------
+INSTALLED_APPS += ["drf_spectacular", "drf_spectacular_sidecar", "django_tasks_db"]
+REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "ingest.schema.LogstoreAutoSchema"
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Log store API",
+    "DESCRIPTION": "Portkey-compatible logs, exports and feedback. Every path is also served "
+    "under /v1. Authenticate with the x-portkey-api-key header (or Authorization: Bearer).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Swagger UI would otherwise fetch a validity badge from validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {
+        "deepLinking": True,
+        "persistAuthorization": True,
+        "validatorUrl": None,
+    },
+    "PREPROCESSING_HOOKS": ["ingest.openapi.clean_api_paths"],
+}
+# Export jobs: a database-backed queue, so no broker to run; `manage.py db_worker` works it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# How long a download link from GET /logs/exports/{id}/download stays valid.
+LOGSTORE_EXPORT_URL_MAX_AGE = envint("LOGSTORE_EXPORT_URL_MAX_AGE", 3600, minimum=1)

@@ -1,0 +1,556 @@
+"""Portkey-compatible log exports: the job's life cycle, its filters and its JSONL output.
+
+A job is created as a draft, started (which enqueues `logstore.tasks.run_export`), and then
+writes the matching logs, newest first, to a JSONL file under MEDIA_ROOT in keyset-paged
+chunks, so memory stays flat however many logs match.
+"""
+
+import os
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.db.models import Q
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from logstore.filters import LogFilter
+from logstore.jsoncodec import dumps
+from logstore.models import Log, LogExport
+from logstore.normalize import metadata_value_text
+
+MAX_LOGS_PER_EXPORT = 50_000
+# Pages are reached by walking the rows before them; past this, time filters are the way.
+MAX_ROWS_SKIPPED = 1_000_000
+CHUNK_SIZE = 500
+DOWNLOAD_SALT = "logstore.exports.download"
+
+Status = LogExport.Status
+
+
+class ExportError(ValueError):
+    """A request the export API refuses; `status_code` says how (400, 409)."""
+
+    def __init__(self, message, status_code=400, code="invalid_export"):
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+        self.code = code
+
+
+def _iso(value):
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def _prompt_slug(log):
+    return log.metadata.get("_prompt") if isinstance(log.metadata, dict) else None
+
+
+# Portkey's export field names: (columns to load, value of one log).
+EXPORT_FIELDS = {
+    "id": (("id",), lambda log: str(log.id)),
+    "trace_id": (("trace_id",), lambda log: log.trace_id),
+    "created_at": (("created_at",), lambda log: _iso(log.created_at)),
+    "request": (("request",), lambda log: log.request),
+    "response": (("response",), lambda log: log.response),
+    "is_success": (("is_success",), lambda log: log.is_success),
+    "ai_org": (("provider",), lambda log: log.provider or None),
+    "ai_model": (("model",), lambda log: log.model or None),
+    "req_units": (("prompt_tokens",), lambda log: log.prompt_tokens),
+    "res_units": (("completion_tokens",), lambda log: log.completion_tokens),
+    "total_units": (("total_tokens",), lambda log: log.total_tokens),
+    "request_url": (("url",), lambda log: log.url or None),
+    # The log store does not price calls or run gateway configs: these stay null.
+    "cost": ((), lambda log: None),
+    "cost_currency": ((), lambda log: None),
+    "response_time": (("latency_ms",), lambda log: log.latency_ms),
+    "response_status_code": (("status",), lambda log: log.status),
+    "mode": ((), lambda log: None),
+    "config": ((), lambda log: None),
+    "prompt_slug": (("metadata",), _prompt_slug),
+    "metadata": (("metadata",), lambda log: log.metadata),
+}
+FIELD_ALIASES = {
+    "_id": "id",
+    "log_id": "id",
+    "createdAt": "created_at",
+    "ai_provider": "ai_org",
+    "provider": "ai_org",
+    "model": "ai_model",
+    "request_tokens": "req_units",
+    "prompt_tokens": "req_units",
+    "response_tokens": "res_units",
+    "completion_tokens": "res_units",
+    "total_tokens": "total_units",
+    "url": "request_url",
+    "status_code": "response_status_code",
+    "status": "response_status_code",
+    "latency": "response_time",
+    "latency_ms": "response_time",
+}
+
+
+def resolve_requested_data(requested) -> list[str]:
+    """Portkey field names (aliases accepted) in the order asked; none asked means all."""
+    if requested is None or requested == []:
+        return list(EXPORT_FIELDS)
+    if not isinstance(requested, list) or not all(isinstance(f, str) for f in requested):
+        raise ExportError("requested_data must be an array of field names.")
+    fields = []
+    for name in requested:
+        canonical = FIELD_ALIASES.get(name, name)
+        if canonical not in EXPORT_FIELDS:
+            raise ExportError(
+                f"Unknown requested_data field {name!r}; use {', '.join(EXPORT_FIELDS)}."
+            )
+        if canonical not in fields:
+            fields.append(canonical)
+    return fields
+
+
+# --- Filters: Portkey's GenerationsFilterSchema and the docs' forms, onto LogFilter ----------
+
+# Portkey key: (LogFilter parameter for the lower bound, for the upper bound)
+RANGE_KEYS = {
+    "total_units": ("tokens_min", "tokens_max"),
+    "total_tokens": ("tokens_min", "tokens_max"),
+    "prompt_token": ("prompt_tokens_min", "prompt_tokens_max"),
+    "request_tokens": ("prompt_tokens_min", "prompt_tokens_max"),
+    "completion_token": ("completion_tokens_min", "completion_tokens_max"),
+    "response_tokens": ("completion_tokens_min", "completion_tokens_max"),
+    "weighted_feedback": ("feedback_min", "feedback_max"),
+    "response_time": ("latency_min", "latency_max"),
+}
+UNSUPPORTED_KEYS = {
+    "cost": "the log store does not record the cost of calls",
+    "cost_min": "the log store does not record the cost of calls",
+    "cost_max": "the log store does not record the cost of calls",
+}
+PAGING_KEYS = {"page_size", "current_page"}
+
+
+def _number(key, value):
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ExportError(f"filters.{key} must be a number.")
+    try:
+        number = float(value)
+    except ValueError:
+        raise ExportError(f"filters.{key} must be a number.") from None
+    return int(number) if number.is_integer() else number
+
+
+def _time(key, value) -> datetime:
+    parsed = parse_datetime(value) if isinstance(value, str) else None
+    if parsed is None:
+        raise ExportError(f"filters.{key} must be an ISO 8601 date-time.")
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, timezone.UTC)
+    return parsed
+
+
+def _shifted(key, moment, delta):
+    try:
+        return moment + delta
+    except OverflowError:
+        raise ExportError(f"filters.{key} is out of range.") from None
+
+
+def _listed(value) -> list[str]:
+    items = value if isinstance(value, list) else str(value).split(",")
+    return [str(v).strip() for v in items if str(v).strip()]
+
+
+def _bounds(key, spec) -> tuple:
+    """(low, high, low_inclusive, high_inclusive) of a `{gte, lte, gt, lt}` object or a value."""
+    if not isinstance(spec, Mapping):
+        return spec, spec, True, True
+    unknown = set(spec) - {"gte", "gt", "lte", "lt", "eq"}
+    if unknown:
+        raise ExportError(f"filters.{key} takes gte, gt, lte, lt or eq, not {sorted(unknown)[0]}.")
+    if "eq" in spec:
+        return spec["eq"], spec["eq"], True, True
+    low = spec.get("gte", spec.get("gt"))
+    high = spec.get("lte", spec.get("lt"))
+    return low, high, "gt" not in spec, "lt" not in spec
+
+
+def _set(params, name, value):
+    if name in params and params[name] != value:
+        raise ExportError(f"Two filters set {name} to different values.")
+    params[name] = value
+
+
+def filters_to_params(filters) -> dict:
+    """Portkey export filters as LogFilter parameters (a dict of strings or lists of strings).
+
+    Accepts the SDK's GenerationsFilterSchema (`total_units_min`, `ai_org_model`, ...), the
+    docs' `created_at: {gte, lte}` and alias forms (`ai_provider`, `request_tokens`...), and
+    LogFilter's own parameter names. Unknown keys are refused rather than silently ignored:
+    an export of everything is not what someone who misspelled a filter wanted.
+    """
+    if filters is None:
+        return {}
+    if not isinstance(filters, Mapping):
+        raise ExportError("filters must be a JSON object.")
+    params: dict = {}
+    own = set(LogFilter.base_filters)
+    for key, value in filters.items():
+        if value is None or key in PAGING_KEYS:
+            continue
+        if key in UNSUPPORTED_KEYS:
+            raise ExportError(f"filters.{key} is not supported: {UNSUPPORTED_KEYS[key]}.")
+        if key in {"time_of_generation_min", "time_of_generation_max", "created_at"}:
+            if key == "created_at":
+                low, high, low_incl, high_incl = _bounds(key, value)
+            elif key.endswith("_min"):
+                low, high, low_incl, high_incl = value, None, True, True
+            else:
+                low, high, low_incl, high_incl = None, value, True, True
+            tick = timedelta(microseconds=1)
+            if low is not None:
+                start = _shifted(key, _time(key, low), timedelta(0) if low_incl else tick)
+                _set(params, "start", start.isoformat())
+            if high is not None:
+                end = _shifted(key, _time(key, high), tick if high_incl else timedelta(0))
+                _set(params, "end", end.isoformat())
+        elif key.removesuffix("_min") in RANGE_KEYS and key.endswith("_min"):
+            _set(params, RANGE_KEYS[key.removesuffix("_min")][0], str(_number(key, value)))
+        elif key.removesuffix("_max") in RANGE_KEYS and key.endswith("_max"):
+            _set(params, RANGE_KEYS[key.removesuffix("_max")][1], str(_number(key, value)))
+        elif key in RANGE_KEYS:
+            low, high, low_incl, high_incl = _bounds(key, value)
+            low_name, high_name = RANGE_KEYS[key]
+            if low is not None:
+                low = _number(key, low)
+                _set(params, low_name, str(low if low_incl else _exclusive(key, low, +1)))
+            if high is not None:
+                high = _number(key, high)
+                _set(params, high_name, str(high if high_incl else _exclusive(key, high, -1)))
+        elif key in {"ai_model", "model"}:
+            _set(params, "model", str(value))
+        elif key in {"ai_provider", "ai_org", "provider"}:
+            _set(params, "provider", str(value))
+        elif key == "ai_org_model":
+            _set(params, "provider_model", _listed(value))
+        elif key in {"status_code", "status"}:
+            _set(params, "status", _listed(value))
+        elif key in {"trace_id", "span_id"}:
+            _set(params, key, _listed(value))
+        elif key == "metadata":
+            _set(params, "metadata", _metadata_pairs(value))
+        elif key in own:
+            _set(params, key, value if isinstance(value, list) else str(value))
+        else:
+            raise ExportError(f"Unknown filter {key!r}.", code="unknown_filter")
+    return params
+
+
+def _exclusive(key, value, step):
+    if isinstance(value, int):
+        return value + step
+    raise ExportError(f"filters.{key}: gt and lt need whole numbers; use gte or lte.")
+
+
+def _metadata_pairs(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    if not isinstance(value, Mapping):
+        raise ExportError("filters.metadata must be an object of key: value pairs.")
+    pairs = []
+    for key, item in value.items():
+        text = metadata_value_text(item)
+        if text is None:
+            raise ExportError(f"filters.metadata.{key} must not be null.")
+        pairs.append(f"{key}={text}")
+    return pairs
+
+
+def as_query(params: Mapping) -> QueryDict:
+    query = QueryDict(mutable=True)
+    for name, value in params.items():
+        query.setlist(name, value if isinstance(value, list) else [value])
+    return query
+
+
+def page_limits(filters) -> tuple[int, int]:
+    """(rows to skip, rows to write): `page_size` (≤ 50,000) and `current_page` from 0."""
+    filters = filters if isinstance(filters, Mapping) else {}
+    size = filters.get("page_size")
+    page = filters.get("current_page")
+    size = MAX_LOGS_PER_EXPORT if size is None else int(_number("page_size", size))
+    page = 0 if page is None else int(_number("current_page", page))
+    if not 1 <= size <= MAX_LOGS_PER_EXPORT:
+        raise ExportError(f"filters.page_size must be between 1 and {MAX_LOGS_PER_EXPORT}.")
+    if page < 0:
+        raise ExportError("filters.current_page must be 0 or more.")
+    if page * size > MAX_ROWS_SKIPPED:
+        raise ExportError(
+            f"filters.current_page × page_size may not pass {MAX_ROWS_SKIPPED:,} logs; "
+            "narrow the export with time_of_generation_min/max instead."
+        )
+    return page * size, size
+
+
+def log_filter(filters, queryset) -> LogFilter:
+    """A bound, valid LogFilter for Portkey-form `filters`; raises ExportError otherwise."""
+    filterset = LogFilter(as_query(filters_to_params(filters)), queryset=queryset)
+    if not filterset.is_valid():
+        field, errors = next(iter(filterset.errors.items()))
+        raise ExportError(f"Invalid filter {field}: {errors[0]}")
+    return filterset
+
+
+def matching_logs(workspace_id, filters):
+    """The workspace's logs that `filters` (Portkey form) select."""
+    return log_filter(filters, Log.objects.filter(workspace_id=workspace_id)).qs
+
+
+def validate(filters, requested_data) -> list[str]:
+    """Refuses what a job could not run; returns the canonical requested fields."""
+    log_filter(filters, Log.objects.none())
+    page_limits(filters)
+    return resolve_requested_data(requested_data)
+
+
+# --- Life cycle -----------------------------------------------------------------------------
+
+
+def count_matching(export: LogExport) -> int:
+    """How many logs the job would write, for Portkey's `total`.
+
+    The count runs over a LIMITed subquery, so it never reads more than the job's 50,000
+    rows however large the table is.
+    """
+    skip, size = page_limits(export.filters)
+    qs = matching_logs(export.workspace_id, export.filters).order_by()
+    return max(0, qs.values("pk")[: skip + size].count() - skip)
+
+
+def create_export(workspace, *, filters, requested_data=None, description="", created_by=""):
+    fields = validate(filters or {}, requested_data)
+    export = LogExport(
+        workspace=workspace,
+        filters=filters or {},
+        requested_data=fields,
+        description=description or "",
+        created_by=created_by,
+    )
+    export.total_records = count_matching(export)
+    export.save()
+    return export
+
+
+def list_exports(workspace):
+    return LogExport.objects.filter(workspace=workspace).select_related("workspace")
+
+
+def get_export(workspace, export_id) -> LogExport | None:
+    return (
+        LogExport.objects.filter(workspace=workspace, pk=export_id)
+        .select_related("workspace")
+        .first()
+    )
+
+
+def update_export(export: LogExport, *, filters=None, requested_data=None, description=None):
+    if export.status != Status.DRAFT:
+        raise ExportError(
+            f"Only a draft export can be changed; this one is {export.status}.",
+            status_code=409,
+            code="export_not_draft",
+        )
+    if filters is not None:
+        export.filters = filters
+    if requested_data is not None:
+        export.requested_data = requested_data
+    export.requested_data = validate(export.filters, export.requested_data)
+    if description is not None:
+        export.description = description
+    export.total_records = count_matching(export)
+    export.last_updated_at = timezone.now()
+    export.save()
+    return export
+
+
+def start_export(export: LogExport, enqueue) -> LogExport:
+    """draft → in_progress, then `enqueue(export_id)` once that is committed."""
+    with transaction.atomic():
+        started = LogExport.objects.filter(pk=export.pk, status=Status.DRAFT).update(
+            status=Status.IN_PROGRESS, records_written=0, last_updated_at=timezone.now()
+        )
+        if not started:
+            export.refresh_from_db()
+            raise ExportError(
+                f"Only a draft export can be started; this one is {export.status}.",
+                status_code=409,
+                code="export_not_draft",
+            )
+        transaction.on_commit(lambda: enqueue(str(export.pk)))
+    export.refresh_from_db()
+    return export
+
+
+def cancel_export(export: LogExport) -> LogExport:
+    """draft or in_progress → stopped. A running job sees it before its next chunk."""
+    stopped = LogExport.objects.filter(
+        pk=export.pk, status__in=[Status.DRAFT, Status.IN_PROGRESS]
+    ).update(status=Status.STOPPED, last_updated_at=timezone.now())
+    export.refresh_from_db()
+    if not stopped:
+        raise ExportError(
+            f"Only a draft or running export can be cancelled; this one is {export.status}.",
+            status_code=409,
+            code="export_not_running",
+        )
+    return export
+
+
+def export_path(export: LogExport) -> Path:
+    return Path(settings.MEDIA_ROOT) / "exports" / str(export.workspace_id) / f"{export.pk}.jsonl"
+
+
+def iter_chunks(qs, size=CHUNK_SIZE, after=None) -> Iterator[list]:
+    """Rows of `qs`, newest first, in keyset-paged chunks on (created_at, id).
+
+    `after` is a row (anything with created_at and id) to continue after.
+    """
+    qs = qs.order_by("-created_at", "-id")
+    last = after
+    while True:
+        page = qs
+        if last is not None:
+            page = qs.filter(
+                Q(created_at__lt=last.created_at) | Q(created_at=last.created_at, id__lt=last.id)
+            )
+        rows = list(page[:size])
+        if not rows:
+            return
+        yield rows
+        if len(rows) < size:
+            return
+        last = rows[-1]
+
+
+def skip_rows(qs, count):
+    """The row to continue after, having skipped `count` rows (fewer if there are fewer).
+
+    Walked by keyset over the key columns only: no OFFSET, no bodies loaded.
+    """
+    last = None
+    for rows in iter_chunks(qs.only("id", "created_at"), size=min(count, 5000)):
+        last = rows[min(count, len(rows)) - 1]
+        count -= len(rows)
+        if count <= 0:
+            break
+    return last
+
+
+def run_export(export_id) -> str:
+    """Write the job's file; returns the final status. Safe to call twice (it does nothing)."""
+    export = LogExport.objects.filter(pk=export_id).first()
+    if export is None or export.status != Status.IN_PROGRESS:
+        return export.status if export else "missing"
+    path = export_path(export)
+    partial = path.with_suffix(".jsonl.part")
+    try:
+        status = _write(export, partial)
+    except Exception as exc:
+        partial.unlink(missing_ok=True)
+        LogExport.objects.filter(pk=export.pk, status=Status.IN_PROGRESS).update(
+            status=Status.FAILED, error=str(exc)[:2000], last_updated_at=timezone.now()
+        )
+        raise
+    if status != Status.SUCCESS:
+        partial.unlink(missing_ok=True)
+        return status
+    os.replace(partial, path)
+    finished = LogExport.objects.filter(pk=export.pk, status=Status.IN_PROGRESS).update(
+        status=Status.SUCCESS,
+        file_name=str(path.relative_to(settings.MEDIA_ROOT)),
+        last_updated_at=timezone.now(),
+    )
+    if not finished:  # cancelled after the last chunk
+        path.unlink(missing_ok=True)
+        return Status.STOPPED
+    return Status.SUCCESS
+
+
+def _write(export: LogExport, partial: Path) -> str:
+    fields = resolve_requested_data(export.requested_data)
+    columns = {"id", "created_at"}
+    for name in fields:
+        columns.update(EXPORT_FIELDS[name][0])
+    skip, remaining = page_limits(export.filters)
+    qs = matching_logs(export.workspace_id, export.filters)
+    after = skip_rows(qs, skip) if skip else None
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    written = 0
+    with partial.open("w", encoding="utf-8", newline="\n") as out:
+        if skip and after is None:
+            return Status.SUCCESS  # the requested page is past the last log
+        for rows in iter_chunks(qs.only(*columns), after=after):
+            rows = rows[:remaining]
+            for log in rows:
+                out.write(dumps({name: EXPORT_FIELDS[name][1](log) for name in fields}))
+                out.write("\n")
+            written += len(rows)
+            remaining -= len(rows)
+            # One statement publishes progress and notices a cancel: it matches no row then.
+            still_running = LogExport.objects.filter(
+                pk=export.pk, status=Status.IN_PROGRESS
+            ).update(records_written=written, last_updated_at=timezone.now())
+            if not still_running:
+                return Status.STOPPED
+            if remaining <= 0:
+                break
+    return Status.SUCCESS
+
+
+# --- Download -------------------------------------------------------------------------------
+
+
+def download_token(export: LogExport) -> str:
+    if export.status != Status.SUCCESS or not export.file_name:
+        raise ExportError(
+            f"The export has no file to download yet; it is {export.status}.",
+            status_code=409,
+            code="export_not_ready",
+        )
+    return signing.dumps({"export": str(export.pk)}, salt=DOWNLOAD_SALT, compress=True)
+
+
+def file_for_token(token, max_age) -> tuple[LogExport, Path] | None:
+    """The export and file a download token names, if it is genuine and not expired."""
+    try:
+        payload = signing.loads(token, salt=DOWNLOAD_SALT, max_age=max_age)
+    except signing.BadSignature:
+        return None
+    export = LogExport.objects.filter(pk=payload.get("export"), status=Status.SUCCESS).first()
+    if export is None or not export.file_name:
+        return None
+    path = Path(settings.MEDIA_ROOT) / export.file_name
+    return (export, path) if path.is_file() else None
+
+
+def export_as_dict(export: LogExport) -> dict:
+    return {
+        "id": str(export.pk),
+        "object": "export",
+        "filters": export.filters,
+        "requested_data": export.requested_data,
+        "status": export.status,
+        "description": export.description,
+        "created_at": _iso(export.created_at),
+        "last_updated_at": _iso(export.last_updated_at),
+        "created_by": export.created_by,
+        "workspace_id": export.workspace.slug,
+        "total_records": export.total_records,
+        "records_written": export.records_written,
+        "error": export.error or None,
+    }
