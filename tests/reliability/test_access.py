@@ -45,6 +45,8 @@ def api_endpoints():
         )
         if view is None or not issubclass(view, APIView):
             continue
+        if not view.authentication_classes:
+            continue  # public by design: the OpenAPI document and its docs pages
         actions = getattr(pattern.callback, "actions", None)
         methods = list(actions) if actions else [m for m in HANDLERS if hasattr(view, m)]
         found += [(pattern.name, method.upper(), view) for method in methods]
