@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from logstore.models import Feedback
@@ -15,6 +16,8 @@ from logstore.models import Feedback
 MIN_VALUE = -10
 MAX_VALUE = 10
 MAX_BATCH = 1000
+# A trace page lists the latest items; the weighted score always counts them all.
+MAX_FEEDBACK_SHOWN = 100
 
 
 @dataclass(frozen=True)
@@ -62,8 +65,15 @@ def update_feedback(workspace, feedback_id, changes: Mapping) -> Feedback | None
     return feedback
 
 
-def feedback_for_trace(workspace_id, trace_id) -> list[Feedback]:
-    return list(Feedback.objects.filter(workspace_id=workspace_id, trace_id=trace_id))
+def _for_trace(workspace_ids, trace_id):
+    if isinstance(workspace_ids, int):
+        workspace_ids = [workspace_ids]
+    return Feedback.objects.filter(workspace_id__in=workspace_ids, trace_id=trace_id)
+
+
+def feedback_for_trace(workspace_ids, trace_id) -> list[Feedback]:
+    rows = _for_trace(workspace_ids, trace_id).order_by("-created_at", "-id")
+    return list(rows[:MAX_FEEDBACK_SHOWN])
 
 
 def feedback_as_dict(feedback: Feedback) -> dict:
@@ -78,9 +88,16 @@ def feedback_as_dict(feedback: Feedback) -> dict:
     }
 
 
-def trace_feedback(workspace_id, trace_id) -> dict:
-    """A trace's feedback as log details show it: the weighted score and every item."""
-    items = feedback_for_trace(workspace_id, trace_id) if trace_id else []
-    total_weight = sum(f.weight for f in items)
-    score = sum(f.value * f.weight for f in items) / total_weight if total_weight else None
+def trace_feedback(workspace_ids, trace_id) -> dict:
+    """A trace's feedback as pages show it: the weighted score and the latest items."""
+    if not trace_id:
+        return {"weighted_score": None, "items": []}
+    items = feedback_for_trace(workspace_ids, trace_id)
+    score = None
+    if items:
+        totals = _for_trace(workspace_ids, trace_id).aggregate(
+            weighted=Sum(F("value") * F("weight")), weight=Sum("weight")
+        )
+        if totals["weight"]:
+            score = totals["weighted"] / totals["weight"]
     return {"weighted_score": score, "items": [feedback_as_dict(f) for f in items]}

@@ -15,9 +15,10 @@ from logstore import charts as chart_service
 from logstore.access import logs_for, workspaces_for
 from logstore.conversation import conversation
 from logstore.exporting import export_response
+from logstore.feedback import trace_feedback
 from logstore.filters import STATUS_CLASSES, TIME_PRESETS
 from logstore.keyset import InvalidCursor, Page, keyset_page
-from logstore.models import Feedback, MetadataKey, SavedFilter
+from logstore.models import MetadataKey, SavedFilter
 from logstore.traces import build_trace, waterfall_bar
 from logstore.web.forms import SavedFilterForm
 from logstore.web.query import log_query, page_url
@@ -142,6 +143,7 @@ def log_detail(request, log_id):
         else "",
         "metadata_items": sorted((log.metadata_index or {}).items()),
         "workspace_slug": workspace,
+        "feedback": trace_feedback(log.workspace_id, log.trace_id),
     }
     return render(request, "logstore/log_detail.html", context)
 
@@ -169,9 +171,7 @@ def trace_detail(request, trace_id):
     for node in trace.rows:
         x, width = waterfall_bar(node, trace.duration_ms)
         rows.append({"node": node, "log": node.span, "x": x, "width": width})
-    feedback = Feedback.objects.filter(
-        workspace_id__in={s.workspace_id for s in spans}, trace_id=trace_id
-    )[:20]
+    feedback = trace_feedback(sorted({s.workspace_id for s in spans}), trace_id)
     context = {
         "nav": "logs",
         "trace_id": trace_id,

@@ -1,5 +1,7 @@
 """The log page: derived fields, the conversation, pretty JSON, links to trace and user."""
 
+import json
+
 import pytest
 
 from tests.web.conftest import chat
@@ -64,3 +66,17 @@ def test_it_renders_anthropic_messages_with_tool_use(web, api_key, send):
 
 def test_it_answers_404_for_an_unknown_log(web):
     assert web.get("/log/01a22211-aa89-7290-8000-000000000000/").status_code == 404
+
+
+def test_it_shows_the_traces_feedback_with_its_weighted_score(web, api, api_key, send):
+    (log_id,) = send(api_key, [{**chat("alice"), "trace_id": "fb-trace"}])
+    feedback = [
+        {"trace_id": "fb-trace", "value": 10, "weight": 1, "metadata": {"note": "<b>great</b>"}},
+        {"trace_id": "fb-trace", "value": -2, "weight": 0.5},
+    ]
+    response = api.post("/v1/feedback", data=json.dumps(feedback), content_type="application/json")
+    assert response.status_code == 200
+    for page in (f"/log/{log_id}/", "/traces/fb-trace/?workspace=acme"):
+        body = web.get(page).content.decode()
+        assert "weighted score 6.00" in body, page  # (10*1 - 2*0.5) / 1.5
+        assert "&lt;b&gt;great&lt;/b&gt;" in body and "<b>great</b>" not in body
