@@ -10,7 +10,7 @@ import io
 from django.http import StreamingHttpResponse
 
 from logstore.jsoncodec import dumps
-from logstore.keyset import older_than
+from logstore.keyset import iter_chunks
 from logstore.presenters import DERIVED_FIELDS, log_as_dict
 
 CHUNK_SIZE = 500
@@ -23,22 +23,13 @@ FORMATS = {
 
 def iter_logs(queryset, chunk_size=CHUNK_SIZE, limit=None):
     """Every log of `queryset`, newest first, fetched `chunk_size` rows at a time."""
-    base = queryset.order_by("-created_at", "-id")
-    last = None
     sent = 0
-    while True:
-        page = base
-        if last is not None:
-            page = older_than(page, last.created_at, last.id)
-        size = chunk_size if limit is None else min(chunk_size, limit - sent)
-        if size <= 0:
-            return
-        rows = list(page[:size])
-        yield from rows
-        sent += len(rows)
-        if len(rows) < size:
-            return
-        last = rows[-1]
+    for rows in iter_chunks(queryset, chunk_size if limit is None else min(chunk_size, limit)):
+        for log in rows:
+            if limit is not None and sent >= limit:
+                return
+            yield log
+            sent += 1
 
 
 def jsonl_chunks(queryset, limit=None):

@@ -6,20 +6,20 @@ chunks, so memory stays flat however many logs match.
 """
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.db.models import Q
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from logstore.filters import LogFilter
 from logstore.jsoncodec import dumps
+from logstore.keyset import iter_chunks
 from logstore.models import Log, LogExport
 from logstore.normalize import metadata_value_text
 
@@ -27,6 +27,8 @@ MAX_LOGS_PER_EXPORT = 50_000
 # Pages are reached by walking the rows before them; past this, time filters are the way.
 MAX_ROWS_SKIPPED = 1_000_000
 CHUNK_SIZE = 500
+# A running job publishes progress after every chunk; this long without any, its worker died.
+STALLED_AFTER = timedelta(minutes=10)
 DOWNLOAD_SALT = "logstore.exports.download"
 
 Status = LogExport.Status
@@ -346,11 +348,27 @@ def create_export(workspace, *, filters, requested_data=None, description="", cr
     return export
 
 
+def fail_stalled(workspace):
+    """Mark running jobs whose worker stopped publishing progress as failed, so they can be
+    created again instead of showing `in_progress` forever."""
+    LogExport.objects.filter(
+        workspace=workspace,
+        status=Status.IN_PROGRESS,
+        last_updated_at__lt=timezone.now() - STALLED_AFTER,
+    ).update(
+        status=Status.FAILED,
+        error="The export worker stopped before finishing this job.",
+        last_updated_at=timezone.now(),
+    )
+
+
 def list_exports(workspace):
+    fail_stalled(workspace)
     return LogExport.objects.filter(workspace=workspace).select_related("workspace")
 
 
 def get_export(workspace, export_id) -> LogExport | None:
+    fail_stalled(workspace)
     return (
         LogExport.objects.filter(workspace=workspace, pk=export_id)
         .select_related("workspace")
@@ -413,28 +431,6 @@ def cancel_export(export: LogExport) -> LogExport:
 
 def export_path(export: LogExport) -> Path:
     return Path(settings.MEDIA_ROOT) / "exports" / str(export.workspace_id) / f"{export.pk}.jsonl"
-
-
-def iter_chunks(qs, size=CHUNK_SIZE, after=None) -> Iterator[list]:
-    """Rows of `qs`, newest first, in keyset-paged chunks on (created_at, id).
-
-    `after` is a row (anything with created_at and id) to continue after.
-    """
-    qs = qs.order_by("-created_at", "-id")
-    last = after
-    while True:
-        page = qs
-        if last is not None:
-            page = qs.filter(
-                Q(created_at__lt=last.created_at) | Q(created_at=last.created_at, id__lt=last.id)
-            )
-        rows = list(page[:size])
-        if not rows:
-            return
-        yield rows
-        if len(rows) < size:
-            return
-        last = rows[-1]
 
 
 def skip_rows(qs, count):

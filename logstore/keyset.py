@@ -85,3 +85,22 @@ def keyset_page(queryset, *, after=None, before=None, size=None) -> Page:
         newer=encode_cursor(rows[0]) if rows and after else None,
         older=encode_cursor(rows[-1]) if rows and more_older else None,
     )
+
+
+def iter_chunks(queryset, size=500, after=None):
+    """Lists of rows of `queryset`, newest first, `size` at a time, by keyset.
+
+    `after` is a row (anything with created_at and id) to continue after. Neither the
+    database nor this process ever holds more than one chunk.
+    """
+    queryset = queryset.order_by("-created_at", "-id")
+    last = after
+    while True:
+        page = queryset if last is None else older_than(queryset, last.created_at, last.id)
+        rows = list(page[:size])
+        if not rows:
+            return
+        yield rows
+        if len(rows) < size:
+            return
+        last = rows[-1]

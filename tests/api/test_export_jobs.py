@@ -195,3 +195,20 @@ def test_the_js_sdks_start_body_and_doubled_slash_are_accepted(api, seed):
         "id": export_id,
         "status": "in_progress",
     }
+
+
+def test_a_job_whose_worker_died_is_reported_failed(api, seed):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    seed(1)
+    export_id = create(api, filters={})
+    assert start(api, export_id).status_code == 200
+    assert api.get(f"/logs/exports/{export_id}").json()["status"] == "in_progress"
+    LogExport.objects.filter(pk=export_id).update(
+        last_updated_at=timezone.now() - exports.STALLED_AFTER - timedelta(seconds=1)
+    )
+    export = api.get(f"/logs/exports/{export_id}").json()
+    assert export["status"] == "failed"
+    assert exports.run_export(export_id) == "failed"  # a late worker does not revive it
