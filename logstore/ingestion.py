@@ -2,6 +2,8 @@
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
+from operator import attrgetter
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -97,32 +99,73 @@ def store_logs(
     return IngestResult(200, body, stored=len(ids))
 
 
-def _columns():
-    return [f for f in Log._meta.concrete_fields]
+# Columns whose value is JSON text on the wire: serialised once per row, by orjson.
+_JSON_COLUMNS = frozenset({"request", "response", "metadata", "metadata_index"})
+
+
+@cache
+def _row_plan():
+    """(quoted column names, per-column getter) for Log, computed once per process.
+
+    A getter takes (log_id, workspace_id, api_key_id, normalized_log) and returns the value
+    COPY writes: no model instance, no per-field get_db_prep_save, no per-row name tests.
+    """
+    names, getters = [], []
+    for field in Log._meta.concrete_fields:
+        names.append(field.column)
+        name = field.attname
+        if name == "id":
+            getters.append(lambda log_id, ws, key, log: log_id)
+        elif name == "workspace_id":
+            getters.append(lambda log_id, ws, key, log: ws)
+        elif name == "api_key_id":
+            getters.append(lambda log_id, ws, key, log: key)
+        elif name in _JSON_COLUMNS:
+            get = attrgetter(name)
+            getters.append(lambda log_id, ws, key, log, get=get: _json_or_none(get(log)))
+        else:
+            get = attrgetter(name)
+            getters.append(lambda log_id, ws, key, log, get=get: get(log))
+    return tuple(names), tuple(getters)
+
+
+def _json_or_none(value):
+    return None if value is None else dumps(value)
+
+
+def log_rows(workspace_id, api_key_id, ids, logs: Sequence[NormalizedLog]):
+    """Rows in Log's concrete-field order, as COPY (or executemany) takes them."""
+    _, getters = _row_plan()
+    for log_id, log in zip(ids, logs, strict=True):
+        yield [get(log_id, workspace_id, api_key_id, log) for get in getters]
+
+
+def copy_rows(cursor, table, rows):
+    """COPY `rows` (in Log's column order) into `table`; psycopg adapts them in C."""
+    names, _ = _row_plan()
+    quoted = ", ".join(connection.ops.quote_name(n) for n in names)
+    with cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def write_logs(workspace_id, api_key_id, ids, logs: Sequence[NormalizedLog]):
     """Insert rows with one COPY on PostgreSQL, one executemany elsewhere."""
-    fields = _columns()
-    names = [f.column for f in fields]
     table = Log._meta.db_table
+    rows = log_rows(workspace_id, api_key_id, ids, logs)
     if connection.vendor == "postgresql":
-        rows = (
-            _pg_row(fields, workspace_id, api_key_id, log_id, log)
-            for log_id, log in zip(ids, logs, strict=True)
-        )
-        quoted = ", ".join(connection.ops.quote_name(n) for n in names)
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
+        with connection.cursor() as cursor:
+            copy_rows(cursor.cursor, table, rows)
         return
+    # Other databases need Django's adaptation (UUIDs, datetimes), done per column type.
+    names, _ = _row_plan()
+    prepare = [None if f.attname in _JSON_COLUMNS else f for f in Log._meta.concrete_fields]
     params = []
-    for log_id, log in zip(ids, logs, strict=True):
-        obj = _instance(workspace_id, api_key_id, log_id, log)
-        params.append([f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields])
+    for row in rows:
+        for i, field in enumerate(prepare):
+            if field is not None:
+                row[i] = field.get_db_prep_save(row[i], connection)
+        params.append(row)
     placeholders = ", ".join(["%s"] * len(names))
     quoted = ", ".join(connection.ops.quote_name(n) for n in names)
     with connection.cursor() as cursor:
@@ -130,31 +173,6 @@ def write_logs(workspace_id, api_key_id, ids, logs: Sequence[NormalizedLog]):
             f"INSERT INTO {table} ({quoted}) VALUES ({placeholders})",  # noqa: S608
             params,
         )
-
-
-def _instance(workspace_id, api_key_id, log_id, log: NormalizedLog) -> Log:
-    values = {name: getattr(log, name) for name in NormalizedLog.__slots__}
-    return Log(id=log_id, workspace_id=workspace_id, api_key_id=api_key_id, **values)
-
-
-def _pg_row(fields, workspace_id, api_key_id, log_id, log: NormalizedLog):
-    row = []
-    for f in fields:
-        name = f.attname
-        if name == "id":
-            row.append(log_id)
-        elif name == "workspace_id":
-            row.append(workspace_id)
-        elif name == "api_key_id":
-            row.append(api_key_id)
-        else:
-            value = getattr(log, name)
-            if name in {"request", "response", "metadata_index"} or (
-                name == "metadata" and value is not None
-            ):
-                value = dumps(value)
-            row.append(value)
-    return row
 
 
 def remember_metadata_keys(workspace_id, logs: Sequence[NormalizedLog]):
