@@ -1,5 +1,6 @@
 """Storing a batch of logs: normalise every item, then write them all in one transaction."""
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -16,6 +17,14 @@ from logstore.normalize import HeaderDefaults, NormalizationError, NormalizedLog
 
 # Autocomplete needs the keys, not every one of a pathological client's thousands.
 MAX_METADATA_KEYS_PER_BATCH = 200
+# Metadata keys already stored, per process: most requests repeat known keys, and skipping
+# their INSERT ... ON CONFLICT saves a round trip and a transaction on every request.
+SEEN_KEYS_TTL_SECONDS = 600
+SEEN_KEYS_MAX = 50_000
+_seen_keys: set = set()
+_seen_keys_since = 0.0
+# Below this many rows a multi-row INSERT (one round trip) beats COPY (two).
+COPY_MIN_ROWS = 10
 
 
 class InvalidLog(ValueError):
@@ -75,18 +84,26 @@ def store_logs(
         "message": f"{len(ids)} log{'s' if len(ids) != 1 else ''} stored",
         "log_ids": [str(i) for i in ids],
     }
+    workspace_id, api_key_id = workspace.pk, api_key.pk if api_key else None
+    new_keys = unseen_metadata_keys(workspace_id, logs)
     try:
-        with transaction.atomic():
-            if idempotency_key:
-                IdempotencyRecord.objects.create(
-                    workspace=workspace,
-                    key=idempotency_key,
-                    request_hash=request_hash,
-                    status_code=200,
-                    response=body,
-                )
-            write_logs(workspace.pk, api_key.pk if api_key else None, ids, logs)
-            remember_metadata_keys(workspace.pk, logs)
+        if idempotency_key or new_keys or connection.vendor != "postgresql":
+            with transaction.atomic():
+                if idempotency_key:
+                    IdempotencyRecord.objects.create(
+                        workspace=workspace,
+                        key=idempotency_key,
+                        request_hash=request_hash,
+                        status_code=200,
+                        response=body,
+                    )
+                write_logs(workspace_id, api_key_id, ids, logs)
+                if new_keys:
+                    remember_metadata_keys(workspace_id, new_keys)
+        else:
+            # The common case is one COPY or one INSERT: a single statement is its own
+            # transaction, and BEGIN and COMMIT would add two round trips to every request.
+            write_logs(workspace_id, api_key_id, ids, logs)
     except IntegrityError:
         if not idempotency_key:
             raise
@@ -150,15 +167,26 @@ def copy_rows(cursor, table, rows):
 
 
 def write_logs(workspace_id, api_key_id, ids, logs: Sequence[NormalizedLog]):
-    """Insert rows with one COPY on PostgreSQL, one executemany elsewhere."""
+    """Insert rows with one statement on PostgreSQL (COPY, or INSERT for a few rows), one
+    executemany elsewhere."""
     table = Log._meta.db_table
     rows = log_rows(workspace_id, api_key_id, ids, logs)
+    names, _ = _row_plan()
+    quoted = ", ".join(connection.ops.quote_name(n) for n in names)
+    placeholders = "(" + ", ".join(["%s"] * len(names)) + ")"
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            copy_rows(cursor.cursor, table, rows)
+            if len(logs) >= COPY_MIN_ROWS:
+                copy_rows(cursor.cursor, table, rows)
+                return
+            rows = list(rows)
+            cursor.execute(
+                f"INSERT INTO {table} ({quoted}) VALUES "  # noqa: S608
+                + ", ".join([placeholders] * len(rows)),
+                [value for row in rows for value in row],
+            )
         return
     # Other databases need Django's adaptation (UUIDs, datetimes), done per column type.
-    names, _ = _row_plan()
     prepare = [None if f.attname in _JSON_COLUMNS else f for f in Log._meta.concrete_fields]
     params = []
     for row in rows:
@@ -166,28 +194,45 @@ def write_logs(workspace_id, api_key_id, ids, logs: Sequence[NormalizedLog]):
             if field is not None:
                 row[i] = field.get_db_prep_save(row[i], connection)
         params.append(row)
-    placeholders = ", ".join(["%s"] * len(names))
-    quoted = ", ".join(connection.ops.quote_name(n) for n in names)
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"INSERT INTO {table} ({quoted}) VALUES ({placeholders})",  # noqa: S608
+            f"INSERT INTO {table} ({quoted}) VALUES {placeholders}",  # noqa: S608
             params,
         )
 
 
-def remember_metadata_keys(workspace_id, logs: Sequence[NormalizedLog]):
+def unseen_metadata_keys(workspace_id, logs: Sequence[NormalizedLog]) -> list[str]:
+    """The batch's metadata keys this process has not stored for the workspace lately."""
     keys = set()
     for log in logs:
         keys.update(log.metadata_index)
         if len(keys) >= MAX_METADATA_KEYS_PER_BATCH:
             break
     if not keys:
-        return
+        return []
+    seen = _seen_metadata_keys()
+    return sorted(k[:256] for k in keys if (workspace_id, k[:256]) not in seen)[
+        :MAX_METADATA_KEYS_PER_BATCH
+    ]
+
+
+def _seen_metadata_keys() -> set:
+    global _seen_keys, _seen_keys_since
+    now = time.monotonic()
+    # Forget now and then, so a key deleted from MetadataKey comes back within minutes.
+    if now - _seen_keys_since > SEEN_KEYS_TTL_SECONDS or len(_seen_keys) > SEEN_KEYS_MAX:
+        _seen_keys, _seen_keys_since = set(), now
+    return _seen_keys
+
+
+def remember_metadata_keys(workspace_id, keys: Sequence[str]):
     now = timezone.now()
     MetadataKey.objects.bulk_create(
         [
-            MetadataKey(workspace_id=workspace_id, key=k[:256], first_seen_at=now, last_seen_at=now)
-            for k in sorted(keys)[:MAX_METADATA_KEYS_PER_BATCH]
+            MetadataKey(workspace_id=workspace_id, key=k, first_seen_at=now, last_seen_at=now)
+            for k in keys
         ],
         ignore_conflicts=True,
     )
+    # Marked seen only once the transaction that stored them commits.
+    transaction.on_commit(lambda: _seen_metadata_keys().update((workspace_id, k) for k in keys))

@@ -229,3 +229,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Benchmarks -----------------------------------------------------------------------------
+# An unauthenticated no-database endpoint under /bench/ for `make bench`; never in production.
+LOGSTORE_BENCH_ENDPOINTS = envbool("LOGSTORE_BENCH_ENDPOINTS", False)
