@@ -50,3 +50,9 @@ format: install
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache
+
+# Benchmarks on the local PostgreSQL (BENCH_ARGS="--ten-million" for 10M rows): see docs/benchmarks.md.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432
+BENCH_PORT ?= 8106
+bench: install
+	$(BIN)/python -W ignore::UserWarning -m bench.run --server-url $(BENCH_DATABASE_URL) --port $(BENCH_PORT) --workers $(WORKERS) $(BENCH_ARGS)

@@ -75,6 +75,9 @@ class Bench:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
+        from django.db import connection
+
+        self.results["machine"]["postgresql"] = connection.pg_version
         from logstore.models import ApiKey, Workspace
         from logstore.partitions import ensure_partitions
 
@@ -267,6 +270,8 @@ class Bench:
     def load(self, rows):
         from django.db import connection
 
+        self.stop_server()
+
         from bench.dataset import RowSource
         from logstore.ingestion import copy_rows
         from logstore.models import Log
@@ -401,32 +406,54 @@ class Bench:
         from bench.logs import LogFactory
 
         began = time.perf_counter()
+        self.results["machine"] = machine()
+        self.results["load_average_at_start"] = [round(x, 2) for x in os.getloadavg()]
         self.create_database()
         items = LogFactory(seed=1).batch(self.args.http_logs)
-        print(f"(1) COPY ceiling with {len(items):,} logs")
-        self.ceiling(items)
-        print("(2) POST /logs in batches of 100")
-        from django.db import connection
-
-        connection.close()
-        self.start_server()
-        self.batches(items)
-        print(f"(3) single-log POST /logs at {self.args.connections} connections")
-        self.single_logs(LogFactory(seed=2).batch(2000))
-        self.stop_server()
-        print(f"(4) loading {self.args.rows:,} rows with COPY, then queries")
-        self.load(self.args.rows)
-        self.queries()
-        print("(5) JSONL export of the workspace")
-        self.export()
-        self.results["machine"] = {
-            "cpus": os.cpu_count(),
-            "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
-            "python": platform.python_version(),
-            "postgresql": connection.cursor().connection.info.server_version,
-            "platform": platform.platform(),
-        }
+        steps = [
+            (f"(1) COPY ceiling with {len(items):,} logs", lambda: self.ceiling(items)),
+            ("(2) POST /logs in batches of 100", lambda: self.with_server(self.batches, items)),
+            (
+                f"(3) single-log POST /logs at {self.args.connections} connections",
+                lambda: self.with_server(self.single_logs, LogFactory(seed=2).batch(2000)),
+            ),
+            (f"(4) loading {self.args.rows:,} rows with COPY", lambda: self.load(self.args.rows)),
+            ("(4) queries", self.queries),
+            ("(5) JSONL export of the workspace", self.export),
+        ]
+        for title, step in steps:
+            print(title, flush=True)
+            step()
+            self.save()
+        self.results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
         self.results["total_seconds"] = round(time.perf_counter() - began, 1)
+        self.save()
+
+    def with_server(self, step, items):
+        from django.db import connections
+
+        connections.close_all()
+        if self.gunicorn is None or self.gunicorn.poll() is not None:
+            self.start_server()
+        step(items)
+
+    def save(self):
+        RESULTS.mkdir(exist_ok=True)
+        self.path.write_text(json.dumps(self.results, indent=2, default=str))
+
+
+def machine():
+    with open("/proc/cpuinfo") as cpuinfo:
+        model = next(
+            (line.split(":", 1)[1].strip() for line in cpuinfo if "model name" in line), ""
+        )
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
 
 
 def print_table(results):
@@ -483,6 +510,8 @@ def main():
     if args.ten_million:
         args.rows = 10_000_000
     bench = Bench(args)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    bench.path = RESULTS / f"bench-{stamp}.json"
     try:
         bench.run()
     finally:
@@ -491,14 +520,13 @@ def main():
             from django.db import connections
 
             connections.close_all()
-            bench.admin_sql(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
-    RESULTS.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = RESULTS / f"bench-{stamp}.json"
-    path.write_text(json.dumps(bench.results, indent=2))
+            try:
+                bench.admin_sql(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
+            except psycopg.Error as exc:
+                print(f"could not drop {args.database}: {exc}", file=sys.stderr)
+        print(f"\nresults in {bench.path.relative_to(ROOT)}")
     print()
     print_table(bench.results)
-    print(f"\nsaved {path.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
