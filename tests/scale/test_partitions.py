@@ -169,3 +169,42 @@ def test_each_filter_uses_its_index_on_the_one_partition_of_its_time_window(
     assert f" on {DEFAULT_PARTITION} " not in plan, plan
     assert "Seq Scan" not in plan, plan
     assert queryset.count() > 0
+
+
+@pytest.fixture
+def old_day_partition(workspace, api, post_logs):
+    """acme keeps 7 days; a partition 20 days ago holds two of its logs, today holds one."""
+    workspace.retention_days = 7
+    workspace.save()
+    day = days_ago(20).date()
+    create_partition(day)
+    post_logs(api, [(days_ago(20), {"user": "old"}), (days_ago(20, hour=13), {"user": "old"})])
+    post_logs(api, [(days_ago(0, hour=0), {"user": "new"})])
+    return partition_name(day)
+
+
+def test_pruning_drops_a_partition_whose_rows_are_all_expired(old_day_partition, workspace):
+    output = command("prune_logs")
+    assert f"dropping partition {old_day_partition}" in output
+    assert not exists(old_day_partition)
+    assert list(Log.objects.values_list("user", flat=True)) == ["new"]
+
+
+def test_a_dry_run_drops_nothing(old_day_partition):
+    output = command("prune_logs", "--dry-run")
+    assert f"would drop partition {old_day_partition}" in output
+    # Rows the drop would remove are not counted again as batch deletions.
+    assert "would delete" not in output
+    assert exists(old_day_partition)
+    assert Log.objects.filter(user="old").count() == 2
+
+
+def test_a_partition_with_rows_still_kept_elsewhere_is_emptied_not_dropped(
+    old_day_partition, other_workspace, other_api_key, make_api, post_logs
+):
+    # globex keeps forever, so its row keeps the partition; acme's rows go in batches.
+    post_logs(make_api(other_api_key), [(days_ago(20), {"user": "kept"})])
+    output = command("prune_logs", "--batch-size", "1")
+    assert "dropping" not in output
+    assert exists(old_day_partition)
+    assert sorted(Log.objects.values_list("user", flat=True)) == ["kept", "new"]
