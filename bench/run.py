@@ -456,40 +456,6 @@ def machine():
     }
 
 
-def print_table(results):
-    c, h, s = results["1_ceiling_copy"], results["2_http_batches"], results["3_single_log"]
-    q, e = results["4_queries"], results["5_export"]
-    lines = [
-        ("(1) COPY ceiling", f"{c['rows_per_s']:,} rows/s"),
-        (
-            "(2) POST /logs, batches of 100",
-            f"{h['logs_per_s']:,} logs/s = {h['ratio_to_ceiling']:.0%} of (1)",
-        ),
-        (
-            "(3) POST /logs, one log, 32 conns",
-            f"{s['post_logs']['req_per_s']:,} req/s, p50 {s['post_logs']['p50_ms']} ms, "
-            f"p99 {s['post_logs']['p99_ms']} ms",
-        ),
-        (
-            "    no-database DRF view",
-            f"{s['no_database_view']['req_per_s']:,} req/s, p50 {s['no_database_view']['p50_ms']}"
-            f" ms, p99 {s['no_database_view']['p99_ms']} ms; ratio {s['ratio_to_no_database']:.0%}",
-        ),
-        (f"(4) queries at {q['rows']:,} rows", "p50 / p95"),
-    ]
-    for name, value in q.items():
-        if isinstance(value, dict):
-            lines.append((f"    {name}", f"{value['p50_ms']} / {value['p95_ms']} ms"))
-    lines += [
-        ("(5) worker peak RSS during (2)", f"{h['worker_peak_rss_mb']} MB"),
-        ("    export peak RSS", f"{e['peak_rss_mb']} MB ({e['rows']:,} rows in {e['seconds']} s)"),
-        ("total run", f"{results['total_seconds']} s"),
-    ]
-    width = max(len(name) for name, _ in lines)
-    for name, value in lines:
-        print(f"{name.ljust(width)}  {value}")
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--server-url", default="postgres://postgres@127.0.0.1:5432")
@@ -525,8 +491,10 @@ def main():
             except psycopg.Error as exc:
                 print(f"could not drop {args.database}: {exc}", file=sys.stderr)
         print(f"\nresults in {bench.path.relative_to(ROOT)}")
+    from bench.report import table
+
     print()
-    print_table(bench.results)
+    print(table(bench.results))
 
 
 if __name__ == "__main__":

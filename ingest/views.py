@@ -1,6 +1,7 @@
 """The logs API: thin views over logstore's ingestion and queries."""
 
 import hashlib
+from functools import cache
 
 from django.conf import settings
 from rest_framework import exceptions
@@ -42,10 +43,15 @@ def split_batch(payload) -> list:
     return items
 
 
+@cache
+def log_serializer():
+    # DRF deep-copies a serializer's fields on first use, which per item cost more than the rest
+    # of an insert. Validation keeps no state on the instance, so one serves every request.
+    return CustomLogSerializer()
+
+
 def validate_items(items, batched):
-    # One serializer for the batch: DRF deep-copies a serializer's fields on first use, which
-    # per item cost more than everything else in an insert.
-    serializer = CustomLogSerializer()
+    serializer = log_serializer()
     for index, item in enumerate(items):
         where = f"logs[{index}]" if batched else "log"
         if not isinstance(item, dict):
