@@ -24,7 +24,13 @@ def iter_logs(queryset, chunk=CHUNK):
         yield from page
         last = page[-1]
         after = Q(created_at__lt=last.created_at) | Q(created_at=last.created_at, id__lt=last.id)
-        page = list(queryset.filter(after).order_by("-created_at", "-id")[:chunk])
+        # The plain bound is what PostgreSQL can use as an index condition (and to prune
+        # partitions); without it every chunk would rescan from the newest row.
+        page = list(
+            queryset.filter(after, created_at__lte=last.created_at).order_by("-created_at", "-id")[
+                :chunk
+            ]
+        )
 
 
 def main():

@@ -87,6 +87,21 @@ class Bench:
         self.key, self.raw_key = ApiKey.generate(self.workspace, "bench")
         self.other_key, _ = ApiKey.generate(self.other, "bench")
 
+    def wait_for_database(self, seconds=120):
+        from django.db import connections
+
+        connections.close_all()
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                with psycopg.connect(self.db_url, connect_timeout=5) as conn:
+                    conn.execute("SELECT 1")
+                return
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(1)
+
     def start_server(self):
         env = {
             **os.environ,
@@ -149,6 +164,7 @@ class Bench:
         rows = list(log_rows(self.workspace.pk, self.key.pk, [uuid7() for _ in logs], logs))
         days = sorted({log.created_at.date() for log in logs})
         with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS bench_ceiling")
             cursor.execute(
                 "CREATE TABLE bench_ceiling (LIKE logstore_log INCLUDING ALL) "  # indexes, lz4
                 "PARTITION BY RANGE (created_at)"
@@ -268,7 +284,7 @@ class Bench:
 
     # --- (4) queries at scale ------------------------------------------------------------------
     def load(self, rows):
-        from django.db import connection
+        from django.db import OperationalError, connection
 
         self.stop_server()
 
@@ -288,8 +304,13 @@ class Bench:
         loaded = 0
         while loaded < rows:
             batch = [next(generator) for _ in range(min(chunk, rows - loaded))]
-            with connection.cursor() as cursor:
-                copy_rows(cursor.cursor, Log._meta.db_table, batch)
+            try:
+                with connection.cursor() as cursor:
+                    copy_rows(cursor.cursor, Log._meta.db_table, batch)
+            except OperationalError:
+                # Each chunk is its own transaction: after a server restart, go on from here.
+                self.wait_for_database()
+                continue
             loaded += len(batch)
             print(f"  loaded {loaded:,} rows", end="\r", flush=True)
         load_seconds = time.perf_counter() - started
@@ -423,7 +444,19 @@ class Bench:
         ]
         for title, step in steps:
             print(title, flush=True)
-            step()
+            try:
+                step()
+            except Exception as exc:
+                from django.db import OperationalError
+
+                if not isinstance(exc, OperationalError | psycopg.OperationalError):
+                    raise
+                # Someone restarted PostgreSQL under us: note it and run the step once more.
+                self.results.setdefault("steps_retried_after_database_errors", []).append(title)
+                self.stop_server()
+                self.wait_for_database()
+                print(f"{title}: retrying after {exc!r}", flush=True)
+                step()
             self.save()
         self.results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
         self.results["total_seconds"] = round(time.perf_counter() - began, 1)
