@@ -54,3 +54,11 @@ def test_a_batch_of_many_logs_is_stored_whole(api):
 def test_the_no_database_bench_endpoint_is_not_served_by_default(api):
     response = api.post("/bench/no-database", data="{}", content_type="application/json")
     assert response.status_code == 404
+
+
+def test_deploy_checks_warn_while_bench_endpoints_are_on(settings):
+    from logstore.checks import bench_endpoints_are_off
+
+    assert bench_endpoints_are_off(None) == []
+    settings.LOGSTORE_BENCH_ENDPOINTS = True
+    assert [w.id for w in bench_endpoints_are_off(None)] == ["logstore.W010"]
