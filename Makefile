@@ -62,3 +62,9 @@ clean:
 # Regenerates docs/screenshots/*.png from seeded data in Debian's Chromium.
 screenshots: install
 	LOGSTORE_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/web/browser -k screenshots
+
+# Benchmarks on the local PostgreSQL (BENCH_ARGS="--ten-million" for 10M rows): see docs/benchmarks.md.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432
+BENCH_PORT ?= 8106
+bench: install
+	$(BIN)/python -W ignore::UserWarning -m bench.run --server-url $(BENCH_DATABASE_URL) --port $(BENCH_PORT) --workers $(WORKERS) $(BENCH_ARGS)

@@ -16,5 +16,7 @@ class LogstoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from logstore import checks  # noqa: F401 (registers the checks)
+
         post_migrate.connect(_ensure_partitions, sender=self, dispatch_uid="logstore-partitions")
         from logstore import admin_observability  # noqa: F401 (registers its admin pages)

@@ -1,7 +1,10 @@
 """Storing a batch of logs: normalise every item, then write them all in one transaction."""
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
+from operator import attrgetter
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -14,6 +17,14 @@ from logstore.normalize import HeaderDefaults, NormalizationError, NormalizedLog
 
 # Autocomplete needs the keys, not every one of a pathological client's thousands.
 MAX_METADATA_KEYS_PER_BATCH = 200
+# Metadata keys already stored, per process: most requests repeat known keys, and skipping
+# their INSERT ... ON CONFLICT saves a round trip and a transaction on every request.
+SEEN_KEYS_TTL_SECONDS = 600
+SEEN_KEYS_MAX = 50_000
+_seen_keys: set = set()
+_seen_keys_since = 0.0
+# Below this many rows a multi-row INSERT (one round trip) beats COPY (two).
+COPY_MIN_ROWS = 10
 
 
 class InvalidLog(ValueError):
@@ -73,18 +84,26 @@ def store_logs(
         "message": f"{len(ids)} log{'s' if len(ids) != 1 else ''} stored",
         "log_ids": [str(i) for i in ids],
     }
+    workspace_id, api_key_id = workspace.pk, api_key.pk if api_key else None
+    new_keys = unseen_metadata_keys(workspace_id, logs)
     try:
-        with transaction.atomic():
-            if idempotency_key:
-                IdempotencyRecord.objects.create(
-                    workspace=workspace,
-                    key=idempotency_key,
-                    request_hash=request_hash,
-                    status_code=200,
-                    response=body,
-                )
-            write_logs(workspace.pk, api_key.pk if api_key else None, ids, logs)
-            remember_metadata_keys(workspace.pk, logs)
+        if idempotency_key or new_keys or connection.vendor != "postgresql":
+            with transaction.atomic():
+                if idempotency_key:
+                    IdempotencyRecord.objects.create(
+                        workspace=workspace,
+                        key=idempotency_key,
+                        request_hash=request_hash,
+                        status_code=200,
+                        response=body,
+                    )
+                write_logs(workspace_id, api_key_id, ids, logs)
+                if new_keys:
+                    remember_metadata_keys(workspace_id, new_keys)
+        else:
+            # The common case is one COPY or one INSERT: a single statement is its own
+            # transaction, and BEGIN and COMMIT would add two round trips to every request.
+            write_logs(workspace_id, api_key_id, ids, logs)
     except IntegrityError:
         if not idempotency_key:
             raise
@@ -97,79 +116,123 @@ def store_logs(
     return IngestResult(200, body, stored=len(ids))
 
 
-def _columns():
-    return [f for f in Log._meta.concrete_fields]
+# Columns whose value is JSON text on the wire: serialised once per row, by orjson.
+_JSON_COLUMNS = frozenset({"request", "response", "metadata", "metadata_index"})
+
+
+@cache
+def _row_plan():
+    """(quoted column names, per-column getter) for Log, computed once per process.
+
+    A getter takes (log_id, workspace_id, api_key_id, normalized_log) and returns the value
+    COPY writes: no model instance, no per-field get_db_prep_save, no per-row name tests.
+    """
+    names, getters = [], []
+    for field in Log._meta.concrete_fields:
+        names.append(field.column)
+        name = field.attname
+        if name == "id":
+            getters.append(lambda log_id, ws, key, log: log_id)
+        elif name == "workspace_id":
+            getters.append(lambda log_id, ws, key, log: ws)
+        elif name == "api_key_id":
+            getters.append(lambda log_id, ws, key, log: key)
+        elif name in _JSON_COLUMNS:
+            get = attrgetter(name)
+            getters.append(lambda log_id, ws, key, log, get=get: _json_or_none(get(log)))
+        else:
+            get = attrgetter(name)
+            getters.append(lambda log_id, ws, key, log, get=get: get(log))
+    return tuple(names), tuple(getters)
+
+
+def _json_or_none(value):
+    return None if value is None else dumps(value)
+
+
+def log_rows(workspace_id, api_key_id, ids, logs: Sequence[NormalizedLog]):
+    """Rows in Log's concrete-field order, as COPY (or executemany) takes them."""
+    _, getters = _row_plan()
+    for log_id, log in zip(ids, logs, strict=True):
+        yield [get(log_id, workspace_id, api_key_id, log) for get in getters]
+
+
+def copy_rows(cursor, table, rows):
+    """COPY `rows` (in Log's column order) into `table`; psycopg adapts them in C."""
+    names, _ = _row_plan()
+    quoted = ", ".join(connection.ops.quote_name(n) for n in names)
+    with cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def write_logs(workspace_id, api_key_id, ids, logs: Sequence[NormalizedLog]):
-    """Insert rows with one COPY on PostgreSQL, one executemany elsewhere."""
-    fields = _columns()
-    names = [f.column for f in fields]
+    """Insert rows with one statement on PostgreSQL (COPY, or INSERT for a few rows), one
+    executemany elsewhere."""
     table = Log._meta.db_table
-    if connection.vendor == "postgresql":
-        rows = (
-            _pg_row(fields, workspace_id, api_key_id, log_id, log)
-            for log_id, log in zip(ids, logs, strict=True)
-        )
-        quoted = ", ".join(connection.ops.quote_name(n) for n in names)
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
-        return
-    params = []
-    for log_id, log in zip(ids, logs, strict=True):
-        obj = _instance(workspace_id, api_key_id, log_id, log)
-        params.append([f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields])
-    placeholders = ", ".join(["%s"] * len(names))
+    rows = log_rows(workspace_id, api_key_id, ids, logs)
+    names, _ = _row_plan()
     quoted = ", ".join(connection.ops.quote_name(n) for n in names)
+    placeholders = "(" + ", ".join(["%s"] * len(names)) + ")"
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            if len(logs) >= COPY_MIN_ROWS:
+                copy_rows(cursor.cursor, table, rows)
+                return
+            rows = list(rows)
+            cursor.execute(
+                f"INSERT INTO {table} ({quoted}) VALUES "  # noqa: S608
+                + ", ".join([placeholders] * len(rows)),
+                [value for row in rows for value in row],
+            )
+        return
+    # Other databases need Django's adaptation (UUIDs, datetimes), done per column type.
+    prepare = [None if f.attname in _JSON_COLUMNS else f for f in Log._meta.concrete_fields]
+    params = []
+    for row in rows:
+        for i, field in enumerate(prepare):
+            if field is not None:
+                row[i] = field.get_db_prep_save(row[i], connection)
+        params.append(row)
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"INSERT INTO {table} ({quoted}) VALUES ({placeholders})",  # noqa: S608
+            f"INSERT INTO {table} ({quoted}) VALUES {placeholders}",  # noqa: S608
             params,
         )
 
 
-def _instance(workspace_id, api_key_id, log_id, log: NormalizedLog) -> Log:
-    values = {name: getattr(log, name) for name in NormalizedLog.__slots__}
-    return Log(id=log_id, workspace_id=workspace_id, api_key_id=api_key_id, **values)
-
-
-def _pg_row(fields, workspace_id, api_key_id, log_id, log: NormalizedLog):
-    row = []
-    for f in fields:
-        name = f.attname
-        if name == "id":
-            row.append(log_id)
-        elif name == "workspace_id":
-            row.append(workspace_id)
-        elif name == "api_key_id":
-            row.append(api_key_id)
-        else:
-            value = getattr(log, name)
-            if name in {"request", "response", "metadata_index"} or (
-                name == "metadata" and value is not None
-            ):
-                value = dumps(value)
-            row.append(value)
-    return row
-
-
-def remember_metadata_keys(workspace_id, logs: Sequence[NormalizedLog]):
+def unseen_metadata_keys(workspace_id, logs: Sequence[NormalizedLog]) -> list[str]:
+    """The batch's metadata keys this process has not stored for the workspace lately."""
     keys = set()
     for log in logs:
         keys.update(log.metadata_index)
         if len(keys) >= MAX_METADATA_KEYS_PER_BATCH:
             break
     if not keys:
-        return
+        return []
+    seen = _seen_metadata_keys()
+    return sorted(k[:256] for k in keys if (workspace_id, k[:256]) not in seen)[
+        :MAX_METADATA_KEYS_PER_BATCH
+    ]
+
+
+def _seen_metadata_keys() -> set:
+    global _seen_keys, _seen_keys_since
+    now = time.monotonic()
+    # Forget now and then, so a key deleted from MetadataKey comes back within minutes.
+    if now - _seen_keys_since > SEEN_KEYS_TTL_SECONDS or len(_seen_keys) > SEEN_KEYS_MAX:
+        _seen_keys, _seen_keys_since = set(), now
+    return _seen_keys
+
+
+def remember_metadata_keys(workspace_id, keys: Sequence[str]):
     now = timezone.now()
     MetadataKey.objects.bulk_create(
         [
-            MetadataKey(workspace_id=workspace_id, key=k[:256], first_seen_at=now, last_seen_at=now)
-            for k in sorted(keys)[:MAX_METADATA_KEYS_PER_BATCH]
+            MetadataKey(workspace_id=workspace_id, key=k, first_seen_at=now, last_seen_at=now)
+            for k in keys
         ],
         ignore_conflicts=True,
     )
+    # Marked seen only once the transaction that stored them commits.
+    transaction.on_commit(lambda: _seen_metadata_keys().update((workspace_id, k) for k in keys))

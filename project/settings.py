@@ -321,3 +321,7 @@ SPECTACULAR_SETTINGS = {
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # How long a download link from GET /logs/exports/{id}/download stays valid.
 LOGSTORE_EXPORT_URL_MAX_AGE = envint("LOGSTORE_EXPORT_URL_MAX_AGE", 3600, minimum=1)
+
+# --- Benchmarks -----------------------------------------------------------------------------
+# An unauthenticated no-database endpoint under /bench/ for `make bench`; never in production.
+LOGSTORE_BENCH_ENDPOINTS = envbool("LOGSTORE_BENCH_ENDPOINTS", False)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -13,3 +14,8 @@ urlpatterns = [
 
 handler404 = "project.views.not_found"
 handler500 = "project.views.server_error"
+
+if settings.LOGSTORE_BENCH_ENDPOINTS:
+    from ingest.benchviews import NoDatabaseView
+
+    urlpatterns += [path("bench/no-database", NoDatabaseView.as_view(), name="bench-no-database")]

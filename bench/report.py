@@ -1,0 +1,76 @@
+"""Render a bench/results/*.json file as the markdown table docs/benchmarks.md quotes.
+
+python -m bench.report bench/results/bench-<stamp>.json
+"""
+
+import json
+import sys
+from pathlib import Path
+
+TARGETS = {
+    "2": "≥ 50% of (1)",
+    "3": "≥ 50% of no-DB view, p99 < 50 ms",
+    "4": "p95 < 50 ms (pages < 300 ms) at 10M",
+    "5": "< 200 MB",
+}
+
+
+def rows(results):
+    c, h = results["1_ceiling_copy"], results["2_http_batches"]
+    s, q, e = results["3_single_log"], results["4_queries"], results["5_export"]
+    load = results["4_load"]
+    logs, floor = s["post_logs"], s["no_database_view"]
+    yield "(1) raw COPY, same rows, identical table", f"{c['rows_per_s']:,} rows/s", ""
+    yield (
+        "(2) POST /logs, batches of 100",
+        f"{h['logs_per_s']:,} logs/s = {h['ratio_to_ceiling']:.0%} of (1)",
+        TARGETS["2"],
+    )
+    yield (
+        f"(3) POST /logs, one log, {s['connections']} connections",
+        f"{logs['req_per_s']:,} req/s, p50 {logs['p50_ms']} ms, p99 {logs['p99_ms']} ms",
+        TARGETS["3"],
+    )
+    yield (
+        "(3) no-database DRF view, same server",
+        f"{floor['req_per_s']:,} req/s, p50 {floor['p50_ms']} ms, p99 {floor['p99_ms']} ms "
+        f"(ratio {s['ratio_to_no_database']:.0%})",
+        "",
+    )
+    yield (
+        f"(4) load {load['rows']:,} rows by COPY",
+        f"{load['rows_per_s']:,} rows/s ({load['seconds']} s)",
+        "",
+    )
+    for name, value in q.items():
+        if isinstance(value, dict):
+            yield f"(4) {name}", f"p50 {value['p50_ms']} ms, p95 {value['p95_ms']} ms", TARGETS["4"]
+    yield "(5) worker peak RSS during (2)", f"{h['worker_peak_rss_mb']} MB", TARGETS["5"]
+    yield (
+        f"(5) JSONL export of {e['rows']:,} rows",
+        f"peak RSS {e['peak_rss_mb']} MB, {e['seconds']} s, {e['megabytes']:,} MB written",
+        TARGETS["5"],
+    )
+
+
+def markdown(results) -> str:
+    lines = ["| Measure | Result | Target |", "|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} |" for a, b, c in rows(results)]
+    m = results["machine"]
+    lines += [
+        "",
+        f"Machine: {m['cpus']} CPUs ({m.get('cpu_model', '')}), {m['memory_gb']} GB RAM, "
+        f"PostgreSQL {m.get('postgresql')}, Python {m['python']}. Load average at start "
+        f"{results.get('load_average_at_start')}, at end {results.get('load_average_at_end')}; "
+        f"whole run {results.get('total_seconds')} s.",
+    ]
+    return "\n".join(lines)
+
+
+def table(results) -> str:
+    width = max(len(a) for a, _, _ in rows(results))
+    return "\n".join(f"{a.ljust(width)}  {b}" for a, b, _ in rows(results))
+
+
+if __name__ == "__main__":
+    print(markdown(json.loads(Path(sys.argv[1]).read_text())))

@@ -1,0 +1,534 @@
+"""`make bench`: ingest throughput, latency, query times and memory on the local PostgreSQL.
+
+Creates its own database, starts gunicorn on 127.0.0.1 the way `make run` does, measures, prints
+a table, saves it as JSON under bench/results/, then stops the server and drops the database.
+
+    python -m bench.run [--rows 1000000 | --ten-million] [--port 8106] [--keep]
+"""
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import orjson
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def ms(seconds):
+    return round(seconds * 1000, 2) if seconds is not None else None
+
+
+def peak_rss_mb(pid):
+    """VmHWM: the most resident memory the process ever had."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return None
+
+
+def children(pid):
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.server_url = args.server_url.rstrip("/")
+        self.db_url = f"{self.server_url}/{args.database}"
+        self.results = {}
+        self.gunicorn = None
+
+    # --- database and server ------------------------------------------------------------------
+    def admin_sql(self, sql):
+        with psycopg.connect(f"{self.server_url}/postgres", autocommit=True) as conn:
+            conn.execute(sql)
+
+    def create_database(self):
+        self.admin_sql(f'DROP DATABASE IF EXISTS "{self.args.database}" WITH (FORCE)')
+        self.admin_sql(f'CREATE DATABASE "{self.args.database}"')
+        os.environ["DATABASE_URL"] = self.db_url
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        from django.db import connection
+
+        self.results["machine"]["postgresql"] = connection.pg_version
+        from logstore.models import ApiKey, Workspace
+        from logstore.partitions import ensure_partitions
+
+        ensure_partitions(days_ahead=2, days_behind=self.args.days + 1)
+        self.workspace = Workspace.objects.create(name="Bench", slug="bench")
+        self.other = Workspace.objects.create(name="Other", slug="other")
+        self.key, self.raw_key = ApiKey.generate(self.workspace, "bench")
+        self.other_key, _ = ApiKey.generate(self.other, "bench")
+
+    def wait_for_database(self, seconds=120):
+        from django.db import connections
+
+        connections.close_all()
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                with psycopg.connect(self.db_url, connect_timeout=5) as conn:
+                    conn.execute("SELECT 1")
+                return
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(1)
+
+    def start_server(self):
+        env = {
+            **os.environ,
+            "DATABASE_URL": self.db_url,
+            "LOGSTORE_BENCH_ENDPOINTS": "true",
+            "LOG_LEVEL": "WARNING",
+        }
+        # As `make run` does, minus the access log (a line per request is not what we measure).
+        command = [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "project.wsgi",
+            "--bind",
+            f"127.0.0.1:{self.args.port}",
+            "--workers",
+            str(self.args.workers),
+            "--timeout",
+            "120",
+            # Other gunicorns on this machine share the default control socket path.
+            "--no-control-socket",
+        ]
+        self.gunicorn = subprocess.Popen(command, cwd=ROOT, env=env)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                status, _ = self.request("POST", "/bench/no-database", b"{}")
+                if status == 200 and len(children(self.gunicorn.pid)) == self.args.workers:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("gunicorn did not start")
+
+    def stop_server(self):
+        if self.gunicorn and self.gunicorn.poll() is None:
+            self.gunicorn.send_signal(signal.SIGTERM)
+            self.gunicorn.wait(timeout=30)
+
+    def request(self, method, path, body, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.args.port, timeout=60)
+        try:
+            conn.request(
+                method,
+                path,
+                body=body,
+                headers={"Content-Type": "application/json", **(headers or {})},
+            )
+            response = conn.getresponse()
+            return response.status, response.read()
+        finally:
+            conn.close()
+
+    # --- (1) the ceiling -----------------------------------------------------------------------
+    def ceiling(self, items):
+        from django.db import connection
+
+        from logstore.ids import uuid7
+        from logstore.ingestion import copy_rows, log_rows, prepare_logs
+
+        logs = prepare_logs(items, {})
+        rows = list(log_rows(self.workspace.pk, self.key.pk, [uuid7() for _ in logs], logs))
+        days = sorted({log.created_at.date() for log in logs})
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS bench_ceiling")
+            cursor.execute(
+                "CREATE TABLE bench_ceiling (LIKE logstore_log INCLUDING ALL) "  # indexes, lz4
+                "PARTITION BY RANGE (created_at)"
+            )
+            cursor.execute("CREATE TABLE bench_ceiling_default PARTITION OF bench_ceiling DEFAULT")
+            for day in days:
+                cursor.execute(
+                    f"CREATE TABLE bench_ceiling_{day:%Y%m%d} PARTITION OF bench_ceiling "
+                    "FOR VALUES FROM (%s) TO (%s)",
+                    [day, day + timedelta(days=1)],
+                )
+        chunk = self.args.ceiling_chunk
+        started = time.perf_counter()
+        # Autocommit: each COPY is its own transaction, as each POST /logs is.
+        for i in range(0, len(rows), chunk):
+            with connection.cursor() as cursor:
+                copy_rows(cursor.cursor, "bench_ceiling", rows[i : i + chunk])
+        elapsed = time.perf_counter() - started
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE bench_ceiling")
+        self.results["1_ceiling_copy"] = {
+            "rows": len(rows),
+            "rows_per_commit": chunk,
+            "seconds": round(elapsed, 2),
+            "rows_per_s": round(len(rows) / elapsed),
+        }
+
+    # --- (2) batches of 100 over HTTP ---------------------------------------------------------
+    def batches(self, items):
+        size = 100
+        bodies = [orjson.dumps(items[i : i + size]) for i in range(0, len(items), size)]
+        headers = {"x-portkey-api-key": self.raw_key}
+        queue = list(enumerate(bodies))
+        lock = threading.Lock()
+        failures = []
+
+        def worker():
+            while True:
+                with lock:
+                    if not queue:
+                        return
+                    _, body = queue.pop()
+                status, text = self.request("POST", "/v1/logs", body, headers)
+                if status != 200:
+                    failures.append((status, text[:200]))
+
+        threads = [threading.Thread(target=worker) for _ in range(self.args.clients)]
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - started
+        if failures:
+            raise RuntimeError(f"{len(failures)} batches failed, first: {failures[0]}")
+        workers = children(self.gunicorn.pid)
+        self.results["2_http_batches"] = {
+            "logs": len(items),
+            "batch_size": size,
+            "client_connections": self.args.clients,
+            "seconds": round(elapsed, 2),
+            "logs_per_s": round(len(items) / elapsed),
+            "ratio_to_ceiling": round(
+                len(items) / elapsed / self.results["1_ceiling_copy"]["rows_per_s"], 2
+            ),
+            "worker_peak_rss_mb": max(peak_rss_mb(pid) for pid in workers),
+        }
+
+    # --- (3) single logs at 32 connections -----------------------------------------------------
+    def single(self, path, bodies, headers):
+        latencies, failures = [], []
+        stop_at = time.monotonic() + self.args.single_seconds
+        lock = threading.Lock()
+
+        def worker(offset):
+            mine = []
+            i = offset
+            while time.monotonic() < stop_at:
+                body = bodies[i % len(bodies)]
+                i += self.args.connections
+                started = time.perf_counter()
+                status, text = self.request("POST", path, body, headers)
+                mine.append(time.perf_counter() - started)
+                if status != 200:
+                    failures.append((status, text[:200]))
+            with lock:
+                latencies.extend(mine)
+
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(self.args.connections)]
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - started
+        if failures:
+            raise RuntimeError(f"{len(failures)} requests to {path} failed: {failures[0]}")
+        return {
+            "requests": len(latencies),
+            "req_per_s": round(len(latencies) / elapsed),
+            "p50_ms": ms(percentile(latencies, 0.5)),
+            "p99_ms": ms(percentile(latencies, 0.99)),
+        }
+
+    def single_logs(self, items):
+        bodies = [orjson.dumps(item) for item in items]
+        headers = {"x-portkey-api-key": self.raw_key}
+        floor = self.single("/bench/no-database", bodies, {})
+        logs = self.single("/v1/logs", bodies, headers)
+        self.results["3_single_log"] = {
+            "connections": self.args.connections,
+            "seconds_each": self.args.single_seconds,
+            "post_logs": logs,
+            "no_database_view": floor,
+            "ratio_to_no_database": round(logs["req_per_s"] / floor["req_per_s"], 2),
+        }
+
+    # --- (4) queries at scale ------------------------------------------------------------------
+    def load(self, rows):
+        from django.db import OperationalError, connection
+
+        self.stop_server()
+
+        from bench.dataset import RowSource
+        from logstore.ingestion import copy_rows
+        from logstore.models import Log
+
+        end = datetime.now(UTC)
+        source = RowSource(
+            [(self.workspace.pk, self.key.pk, 9), (self.other.pk, self.other_key.pk, 1)],
+            start=end - timedelta(days=self.args.days),
+            end=end,
+        )
+        started = time.perf_counter()
+        chunk = 50_000
+        generator = source.rows(rows)
+        loaded = 0
+        while loaded < rows:
+            batch = [next(generator) for _ in range(min(chunk, rows - loaded))]
+            try:
+                with connection.cursor() as cursor:
+                    copy_rows(cursor.cursor, Log._meta.db_table, batch)
+            except OperationalError:
+                # Each chunk is its own transaction: after a server restart, go on from here.
+                self.wait_for_database()
+                continue
+            loaded += len(batch)
+            print(f"  loaded {loaded:,} rows", end="\r", flush=True)
+        load_seconds = time.perf_counter() - started
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE logstore_log")
+        self.samples = source.samples
+        self.results["4_load"] = {
+            "rows": rows,
+            "days": self.args.days,
+            "seconds": round(load_seconds, 1),
+            "rows_per_s": round(rows / load_seconds),
+            "vacuum_analyze_seconds": round(time.perf_counter() - started - load_seconds, 1),
+        }
+
+    def queries(self):
+        from django.db.models import Count, Q
+        from django.db.models.functions import TruncHour
+        from django.http import QueryDict
+
+        from logstore.filters import LogFilter
+        from logstore.models import Log
+
+        rng = random.Random(5)
+        base = Log.objects.filter(workspace=self.workspace)
+        samples = self.samples
+
+        def filtered(params):
+            fs = LogFilter(params, queryset=base)
+            assert fs.is_valid(), fs.errors
+            return fs.qs
+
+        def trace():
+            return list(
+                filtered({"trace_id": rng.choice(samples["trace_id"])}).order_by("created_at")
+            )
+
+        def user():
+            return list(filtered({"user": rng.choice(samples["user"])})[:50])
+
+        def metadata():
+            pair = rng.choice(rng.choice(samples["metadata"]))
+            return list(filtered({"metadata": pair})[:50])
+
+        def two_pairs():
+            pairs = rng.sample(rng.choice(samples["metadata"]), 2)
+            params = QueryDict(mutable=True)
+            params.setlist("metadata", pairs)
+            return list(filtered(params)[:50])
+
+        def chart():
+            return list(
+                filtered({"since": "24h"})
+                .annotate(hour=TruncHour("created_at"))
+                .values("hour")
+                .annotate(logs=Count("id"), errors=Count("id", filter=Q(is_success=False)))
+                .order_by("hour")
+            )
+
+        def changelist():
+            # The admin's first page: 100 newest rows, no count (show_full_result_count=False).
+            return list(base.order_by("-created_at", "-id")[:101])
+
+        def web_list():
+            # A keyset page somewhere in the last week, 50 rows, as the web list pages it.
+            page = filtered({"since": "7d"}).order_by("-created_at", "-id")
+            cursor_at = datetime.now(UTC) - timedelta(hours=rng.uniform(1, 160))
+            return list(page.filter(Q(created_at__lt=cursor_at))[:51])
+
+        measured = {
+            "trace_lookup": trace,
+            "user_filter_latest_50": user,
+            "metadata_filter_latest_50": metadata,
+            "two_metadata_pairs_latest_50": two_pairs,
+            "chart_24h_by_hour": chart,
+            "admin_changelist_equivalent": changelist,
+            "web_list_page_equivalent": web_list,
+        }
+        out = {}
+        for name, query in measured.items():
+            query()  # warm the plan and the cache once
+            times = []
+            for _ in range(self.args.repeats):
+                started = time.perf_counter()
+                query()
+                times.append(time.perf_counter() - started)
+            out[name] = {
+                "p50_ms": ms(percentile(times, 0.5)),
+                "p95_ms": ms(percentile(times, 0.95)),
+            }
+        self.results["4_queries"] = {
+            "rows": self.results["4_load"]["rows"],
+            "repeats": self.args.repeats,
+            "note": "admin and web pages measured as their ORM queries through LogFilter",
+            **out,
+        }
+
+    # --- (5) export memory ---------------------------------------------------------------------
+    def export(self):
+        started = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.export", "--workspace", "bench"],
+            cwd=ROOT,
+            env={**os.environ, "DATABASE_URL": self.db_url},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        report = json.loads(done.stdout.strip().splitlines()[-1])
+        report["seconds"] = round(time.perf_counter() - started, 1)
+        self.results["5_export"] = report
+
+    # --- the run -------------------------------------------------------------------------------
+    def run(self):
+        from bench.logs import LogFactory
+
+        began = time.perf_counter()
+        self.results["machine"] = machine()
+        self.results["load_average_at_start"] = [round(x, 2) for x in os.getloadavg()]
+        self.create_database()
+        items = LogFactory(seed=1).batch(self.args.http_logs)
+        steps = [
+            (f"(1) COPY ceiling with {len(items):,} logs", lambda: self.ceiling(items)),
+            ("(2) POST /logs in batches of 100", lambda: self.with_server(self.batches, items)),
+            (
+                f"(3) single-log POST /logs at {self.args.connections} connections",
+                lambda: self.with_server(self.single_logs, LogFactory(seed=2).batch(2000)),
+            ),
+            (f"(4) loading {self.args.rows:,} rows with COPY", lambda: self.load(self.args.rows)),
+            ("(4) queries", self.queries),
+            ("(5) JSONL export of the workspace", self.export),
+        ]
+        for title, step in steps:
+            print(title, flush=True)
+            try:
+                step()
+            except Exception as exc:
+                from django.db import OperationalError
+
+                if not isinstance(exc, OperationalError | psycopg.OperationalError):
+                    raise
+                # Someone restarted PostgreSQL under us: note it and run the step once more.
+                self.results.setdefault("steps_retried_after_database_errors", []).append(title)
+                self.stop_server()
+                self.wait_for_database()
+                print(f"{title}: retrying after {exc!r}", flush=True)
+                step()
+            self.save()
+        self.results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+        self.results["total_seconds"] = round(time.perf_counter() - began, 1)
+        self.save()
+
+    def with_server(self, step, items):
+        from django.db import connections
+
+        connections.close_all()
+        if self.gunicorn is None or self.gunicorn.poll() is not None:
+            self.start_server()
+        step(items)
+
+    def save(self):
+        RESULTS.mkdir(exist_ok=True)
+        self.path.write_text(json.dumps(self.results, indent=2, default=str))
+
+
+def machine():
+    with open("/proc/cpuinfo") as cpuinfo:
+        model = next(
+            (line.split(":", 1)[1].strip() for line in cpuinfo if "model name" in line), ""
+        )
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--server-url", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--database", default="logstore_bench")
+    parser.add_argument("--port", type=int, default=8106)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--ten-million", action="store_true", help="(4) and (5) at 10M rows")
+    parser.add_argument("--days", type=int, default=30, help="days the loaded rows span")
+    parser.add_argument("--http-logs", type=int, default=20_000)
+    parser.add_argument("--ceiling-chunk", type=int, default=1000)
+    parser.add_argument("--clients", type=int, default=6, help="connections posting batches")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--single-seconds", type=float, default=15)
+    parser.add_argument("--repeats", type=int, default=40)
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    args = parser.parse_args()
+    if args.ten_million:
+        args.rows = 10_000_000
+    bench = Bench(args)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    bench.path = RESULTS / f"bench-{stamp}.json"
+    try:
+        bench.run()
+    finally:
+        bench.stop_server()
+        if not args.keep:
+            from django.db import connections
+
+            connections.close_all()
+            try:
+                bench.admin_sql(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
+            except psycopg.Error as exc:
+                print(f"could not drop {args.database}: {exc}", file=sys.stderr)
+        print(f"\nresults in {bench.path.relative_to(ROOT)}")
+    from bench.report import table
+
+    print()
+    print(table(bench.results))
+
+
+if __name__ == "__main__":
+    main()
