@@ -56,3 +56,10 @@ def test_nul_characters_in_bodies_round_trip(api):
     assert response.status_code == 200
     log = Log.objects.get()
     assert log.response["body"]["choices"][0]["message"]["content"] == "a\u0000b"
+
+
+def test_rate_limit_windows_skip_the_write_ahead_log():
+    assert (
+        scalar("SELECT relpersistence FROM pg_class WHERE relname = 'logstore_ratelimitwindow'")
+        == "u"
+    )
