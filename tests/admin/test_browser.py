@@ -5,14 +5,8 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.browser import CHROMIUM, chromium, record_dialogs
+
 SCRIPT = "<script>window.__xss = 1; alert('script')</script>"
 IMG = "<img src=x onerror=\"window.__xss = 2; alert('img')\">"
 
@@ -32,22 +26,8 @@ def browser_page(monkeypatch):
     # under the loop run on a connection pytest-django never closes, which keeps the test
     # database open at teardown on PostgreSQL.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.dialogs = []
-
-        def on_dialog(dialog):
-            page.dialogs.append(dialog.message)
-            dialog.dismiss()
-
-        page.on("dialog", on_dialog)
-        try:
-            yield page
-        finally:
-            browser.close()
+    with chromium() as browser:
+        yield record_dialogs(browser.new_page())
 
 
 def rows(page):

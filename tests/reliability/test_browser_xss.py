@@ -6,16 +6,10 @@ from contextlib import contextmanager
 import pytest
 
 from logstore.models import RejectedRequest
+from tests.browser import chromium, record_dialogs
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PROBE = (
     '<script>window.xss = 1</script><img src="data:," onload="window.xss = 2">'
     '"><svg onload="window.xss = 3">\'-alert(4)-\''
@@ -26,18 +20,8 @@ PROBE = (
 def browser_page():
     """A Chromium page. Playwright's sync API runs an event loop in this thread, so touch the
     database before opening it: inside, Django would hand out a second, leaked connection."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        page = browser.new_context().new_page()
-        page.dialogs = []
-        page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
-        try:
-            yield page
-        finally:
-            browser.close()
+    with chromium() as browser:
+        yield record_dialogs(browser.new_context().new_page())
 
 
 @pytest.mark.urls("tests.reliability.csp_urls")

@@ -7,32 +7,19 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from logstore.models import ApiKey, Workspace
+from tests.browser import chromium, record_dialogs
 from tests.web.seed import api_poster, seed, xss_logs
 
 # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls there.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "a-long-test-passphrase"
 
 
 @pytest.fixture(scope="session")
 def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -61,14 +48,7 @@ def page(browser, live_server, seeded):
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": 1440, "height": 900}, accept_downloads=True
     )
-    page = context.new_page()
-    page.dialogs = []
-
-    def on_dialog(dialog):
-        page.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    page.on("dialog", on_dialog)
+    page = record_dialogs(context.new_page())
     page.goto("/accounts/login/")
     page.fill("input[name=username]", "dev")
     page.fill("input[name=password]", PASSWORD)
