@@ -1,4 +1,5 @@
-"""Stream a workspace's logs to JSONL with keyset chunks; prints rows, bytes and peak RSS.
+"""Stream a workspace's logs (at most --limit) to JSONL with the app's keyset chunks; prints
+rows, bytes and peak RSS.
 
 Run by bench/run.py in its own process so its peak RSS is the export's alone.
 """
@@ -13,32 +14,18 @@ import django
 import orjson
 
 CHUNK = 2000
-
-
-def iter_logs(queryset, chunk=CHUNK):
-    """Newest first, keyset-paged on (created_at, id): memory stays one chunk deep."""
-    from django.db.models import Q
-
-    page = list(queryset.order_by("-created_at", "-id")[:chunk])
-    while page:
-        yield from page
-        last = page[-1]
-        after = Q(created_at__lt=last.created_at) | Q(created_at=last.created_at, id__lt=last.id)
-        # The plain bound is what PostgreSQL can use as an index condition (and to prune
-        # partitions); without it every chunk would rescan from the newest row.
-        page = list(
-            queryset.filter(after, created_at__lte=last.created_at).order_by("-created_at", "-id")[
-                :chunk
-            ]
-        )
+# The target is about a 1M-row export; at 10M rows the file alone would be ~40 GB.
+DEFAULT_LIMIT = 1_000_000
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--workspace", required=True)
+    parser.add_argument("--limit", type=int, default=DEFAULT_LIMIT)
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
     django.setup()
+    from logstore.exporting import iter_logs
     from logstore.models import Log, Workspace
     from logstore.presenters import log_as_dict
 
@@ -48,7 +35,7 @@ def main():
     queryset = Log.objects.filter(workspace_id=workspace_id)
     rows = size = 0
     with tempfile.NamedTemporaryFile("wb", suffix=".jsonl", delete=True) as out:
-        for log in iter_logs(queryset):
+        for log in iter_logs(queryset, chunk_size=CHUNK, limit=args.limit):
             line = orjson.dumps(log_as_dict(log)) + b"\n"
             out.write(line)
             rows += 1
