@@ -226,13 +226,20 @@ def _seen_metadata_keys() -> set:
 
 
 def remember_metadata_keys(workspace_id, keys: Sequence[str]):
+    """Record the keys, or refresh when they were last seen: autocomplete offers recent ones.
+
+    A process does this for a key at most once per SEEN_KEYS_TTL_SECONDS, in sorted order, so
+    concurrent batches rarely wait on one another's rows and never deadlock on them.
+    """
     now = timezone.now()
     MetadataKey.objects.bulk_create(
         [
             MetadataKey(workspace_id=workspace_id, key=k, first_seen_at=now, last_seen_at=now)
-            for k in keys
+            for k in sorted(keys)
         ],
-        ignore_conflicts=True,
+        update_conflicts=True,
+        unique_fields=["workspace", "key"],
+        update_fields=["last_seen_at"],
     )
     # Marked seen only once the transaction that stored them commits.
     transaction.on_commit(lambda: _seen_metadata_keys().update((workspace_id, k) for k in keys))

@@ -21,6 +21,14 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def forget_seen_metadata_keys(monkeypatch):
+    """Ingest remembers, per process, the metadata keys it stored; ids repeat across tests."""
+    from logstore import ingestion
+
+    monkeypatch.setattr(ingestion, "_seen_keys", set())
+
+
 @pytest.fixture
 def is_postgres():
     return connection.vendor == "postgresql"

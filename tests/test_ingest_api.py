@@ -276,3 +276,24 @@ def test_last_used_time_is_recorded(api, api_key):
     post(api, openai_chat())
     api_key.refresh_from_db()
     assert api_key.last_used_at is not None
+
+
+def test_metadata_keys_are_recorded_and_their_last_sighting_refreshed(api, monkeypatch):
+    """A key seen again after the process forgot it gets a fresh last_seen_at."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from logstore import ingestion
+    from logstore.models import MetadataKey
+
+    post(api, openai_chat(feature="search"))
+    key = MetadataKey.objects.get(key="feature")
+    long_ago = timezone.now() - timedelta(days=3)
+    MetadataKey.objects.filter(pk=key.pk).update(first_seen_at=long_ago, last_seen_at=long_ago)
+    monkeypatch.setattr(ingestion, "_seen_keys", set())  # as after the process forgets them
+
+    post(api, openai_chat(feature="chat"))
+    key.refresh_from_db()
+    assert key.first_seen_at == long_ago
+    assert key.last_seen_at > long_ago + timedelta(days=2)
