@@ -17,6 +17,9 @@ class TraceIdField(IdentifierField):
     pass
 
 
+TRACE_ID_ALIASES = ("traceID", "traceId")
+
+
 class FeedbackSerializer(serializers.Serializer):
     trace_id = TraceIdField(validators=[no_nul_characters])
     value = serializers.IntegerField(min_value=service.MIN_VALUE, max_value=service.MAX_VALUE)
@@ -24,6 +27,14 @@ class FeedbackSerializer(serializers.Serializer):
     metadata = serializers.DictField(
         required=False, allow_null=True, validators=[no_nul_characters]
     )
+
+    def to_internal_value(self, data):
+        # Portkey's JS documentation writes `traceID`, and its SDK sends the body as given.
+        if isinstance(data, dict) and "trace_id" not in data:
+            alias = next((k for k in TRACE_ID_ALIASES if k in data), None)
+            if alias:
+                data = {**data, "trace_id": data[alias]}
+        return super().to_internal_value(data)
 
     def validate_trace_id(self, value):
         if not value or len(value) > 256:
