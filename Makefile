@@ -20,6 +20,7 @@ help:
 	@echo "make lint   ruff check and format check"
 	@echo "make bench  benchmarks on the local PostgreSQL"
 	@echo "make loadtest  durability under a worker kill and a PostgreSQL restart (restarts PostgreSQL)"
+	@echo "make screenshots  regenerate docs/screenshots in Chromium"
 
 $(BIN)/python:
 	@if [ -z "$(PYTHON)" ]; then echo "This project needs Python 3.12 or newer on PATH (or PYTHON=/path/to/python3.12)." >&2; exit 1; fi
