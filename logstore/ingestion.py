@@ -45,8 +45,6 @@ class IdempotencyConflict(Exception):
 class IngestResult:
     status_code: int
     body: dict
-    replayed: bool = False
-    stored: int = 0
 
 
 def prepare_logs(items: Sequence[Mapping], headers: Mapping[str, str]) -> list[NormalizedLog]:
@@ -112,8 +110,8 @@ def store_logs(
             raise
         if record.request_hash != request_hash:
             raise IdempotencyConflict() from None
-        return IngestResult(record.status_code, record.response, replayed=True)
-    return IngestResult(200, body, stored=len(ids))
+        return IngestResult(record.status_code, record.response)
+    return IngestResult(200, body)
 
 
 # Columns whose value is JSON text on the wire: serialised once per row, by orjson.
