@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ingest.errors import InvalidRequest, error_body
-from ingest.serializers import flatten_errors
+from ingest.serializers import validated_or_400
 from ingest.validation import no_nul_characters
 from logstore import exports as service
 from logstore import tasks
@@ -85,15 +85,7 @@ def body_of(request) -> dict:
     data = request.data
     if not isinstance(data, dict):
         raise InvalidRequest("The body must be a JSON object.")
-    serializer = ExportRequestSerializer(data=data)
-    if not serializer.is_valid():
-        errors = flatten_errors(serializer.errors)
-        field, message = errors[0]
-        raise InvalidRequest(
-            f"Invalid export: {field}: {message}",
-            details=[{"field": f, "message": m} for f, m in errors],
-        )
-    return serializer.validated_data
+    return validated_or_400(ExportRequestSerializer, data, "export")
 
 
 def refused(exc: service.ExportError):

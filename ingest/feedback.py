@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ingest.errors import InvalidRequest
-from ingest.serializers import IdentifierField, flatten_errors
+from ingest.serializers import IdentifierField, validated_or_400
 from ingest.validation import no_nul_characters
 from logstore import feedback as service
 from logstore.models import SCOPE_FEEDBACK_WRITE
@@ -76,18 +76,6 @@ class FeedbackResponseSerializer(serializers.Serializer):
     feedback_ids = serializers.ListField(child=serializers.CharField())
 
 
-def _validated(serializer_class, data, where):
-    serializer = serializer_class(data=data)
-    if not serializer.is_valid():
-        errors = flatten_errors(serializer.errors)
-        field, message = errors[0]
-        raise InvalidRequest(
-            f"Invalid {where}: {field}: {message}",
-            details=[{"field": f, "message": m} for f, m in errors],
-        )
-    return serializer.validated_data
-
-
 def _reply(ids, verb):
     noun = "feedback" if len(ids) == 1 else "feedbacks"
     return Response(
@@ -129,7 +117,9 @@ class FeedbackCollectionView(APIView):
             where = f"feedback[{index}]" if isinstance(payload, list) else "feedback"
             if not isinstance(item, dict):
                 raise InvalidRequest(f"{where} must be a JSON object.")
-            inputs.append(service.FeedbackInput(**_validated(FeedbackSerializer, item, where)))
+            inputs.append(
+                service.FeedbackInput(**validated_or_400(FeedbackSerializer, item, where))
+            )
         rows = service.record_feedback(request.auth.workspace, request.auth, inputs)
         return _reply([str(row.id) for row in rows], "saved")
 
@@ -147,7 +137,7 @@ class FeedbackDetailView(APIView):
     def put(self, request, feedback_id):
         if not isinstance(request.data, dict):
             raise InvalidRequest("The body must be a JSON object.")
-        changes = _validated(FeedbackUpdateSerializer, request.data, "feedback")
+        changes = validated_or_400(FeedbackUpdateSerializer, request.data, "feedback")
         feedback = service.update_feedback(request.auth.workspace, feedback_id, changes)
         if feedback is None:
             raise exceptions.NotFound("No feedback with this id.")

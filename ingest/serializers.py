@@ -10,6 +10,8 @@ import math
 
 from rest_framework import serializers
 
+from ingest.errors import InvalidRequest
+
 
 class LatencyField(serializers.Field):
     """Milliseconds as an integer, a float or a numeric string ("0012")."""
@@ -115,3 +117,16 @@ def flatten_errors(errors, path=""):
     else:
         flat.append((path or "log", str(errors)))
     return flat
+
+
+def validated_or_400(serializer_class, data, where):
+    """`data` validated by `serializer_class`, or the API's 400 naming the first bad field."""
+    serializer = serializer_class(data=data)
+    if not serializer.is_valid():
+        errors = flatten_errors(serializer.errors)
+        field, message = errors[0]
+        raise InvalidRequest(
+            f"Invalid {where}: {field}: {message}",
+            details=[{"field": f, "message": m} for f, m in errors],
+        )
+    return serializer.validated_data
