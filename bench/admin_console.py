@@ -30,7 +30,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
 from logstore.models import Log, Workspace  # noqa: E402
-from logstore.partitions import create_partition, existing_partitions  # noqa: E402
+from logstore.storage.partitions import create_partition, existing_partitions  # noqa: E402
 
 DAYS = 14
 WORKSPACES = 5

@@ -9,10 +9,10 @@ import random
 from datetime import timedelta
 
 from bench.logs import LogFactory
-from logstore.ids import uuid7
-from logstore.ingestion import _row_plan, log_rows, prepare_logs
-from logstore.jsoncodec import dumps
-from logstore.normalize import metadata_index
+from logstore.core.ids import uuid7
+from logstore.core.jsoncodec import dumps
+from logstore.ingestion.normalize import metadata_index
+from logstore.ingestion.store import _row_plan, log_rows, prepare_logs
 
 
 def column_positions():

@@ -25,9 +25,9 @@ def main():
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
     django.setup()
-    from logstore.exporting import iter_logs
+    from logstore.exports.writers import iter_logs
     from logstore.models import Log, Workspace
-    from logstore.presenters import log_as_dict
+    from logstore.query.presenters import log_as_dict
 
     # By id, not workspace__slug: a join would hide the constant from the (workspace_id, ...)
     # index and turn every chunk into a scan.

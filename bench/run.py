@@ -83,7 +83,7 @@ class Bench:
 
         self.results["machine"]["postgresql"] = connection.pg_version
         from logstore.models import ApiKey, Workspace
-        from logstore.partitions import ensure_partitions
+        from logstore.storage.partitions import ensure_partitions
 
         ensure_partitions(days_ahead=2, days_behind=self.args.days + 1)
         self.workspace = Workspace.objects.create(name="Bench", slug="bench")
@@ -161,8 +161,8 @@ class Bench:
     def ceiling(self, items):
         from django.db import connection
 
-        from logstore.ids import uuid7
-        from logstore.ingestion import copy_rows, log_rows, prepare_logs
+        from logstore.core.ids import uuid7
+        from logstore.ingestion.store import copy_rows, log_rows, prepare_logs
 
         logs = prepare_logs(items, {})
         rows = list(log_rows(self.workspace.pk, self.key.pk, [uuid7() for _ in logs], logs))
@@ -293,7 +293,7 @@ class Bench:
         self.stop_server()
 
         from bench.dataset import RowSource
-        from logstore.ingestion import copy_rows
+        from logstore.ingestion.store import copy_rows
         from logstore.models import Log
 
         end = datetime.now(UTC)
@@ -334,8 +334,8 @@ class Bench:
         from django.db.models.functions import TruncHour
         from django.http import QueryDict
 
-        from logstore.filters import LogFilter
         from logstore.models import Log
+        from logstore.query.filters import LogFilter
 
         rng = random.Random(5)
         base = Log.objects.filter(workspace=self.workspace)

@@ -10,10 +10,10 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from ingest.authentication import raw_key_from
-from logstore import metrics
+from logstore.apikeys.usage import record_rejection, usage
+from logstore.ingestion.normalize import mask_secret
 from logstore.models import ApiKey, RejectedRequest
-from logstore.normalize import mask_secret
-from logstore.usage import record_rejection, usage
+from logstore.observability import metrics
 
 logger = logging.getLogger(__name__)
 

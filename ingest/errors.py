@@ -13,7 +13,7 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from logstore.health import is_database_unavailable
+from logstore.observability.health import is_database_unavailable
 
 logger = logging.getLogger(__name__)
 

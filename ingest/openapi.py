@@ -6,8 +6,15 @@ ReDoc, both from drf-spectacular-sidecar's vendored assets, so no CDN is involve
 
 import re
 
+import django_filters
 from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiViewExtension
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
 from drf_spectacular.views import (
     SpectacularJSONAPIView,
     SpectacularRedocView,
@@ -15,7 +22,38 @@ from drf_spectacular.views import (
 )
 from rest_framework import permissions, serializers
 
-from ingest.log_list import LogPageSerializer, LogSerializer, filter_parameters
+from ingest.serializers.docs import LogPageSerializer, LogSerializer
+from logstore.query.filters import LogFilter
+
+
+def _parameter_type(flt):
+    if isinstance(flt, django_filters.NumberFilter):
+        return OpenApiTypes.NUMBER
+    if isinstance(flt, django_filters.BooleanFilter):
+        return OpenApiTypes.BOOL
+    if isinstance(flt, django_filters.IsoDateTimeFilter):
+        return OpenApiTypes.DATETIME
+    return OpenApiTypes.STR
+
+
+def filter_parameters():
+    """LogFilter's parameters, for the OpenAPI document of `GET /logs`."""
+    parameters = []
+    for name, flt in LogFilter.base_filters.items():
+        choices = getattr(flt, "extra", {}).get("choices")
+        parameters.append(
+            OpenApiParameter(
+                name,
+                _parameter_type(flt),
+                description=str(flt.label or name.replace("_", " ").capitalize()),
+                enum=[value for value, _ in choices] if choices else None,
+            )
+        )
+    parameters.append(OpenApiParameter("cursor", OpenApiTypes.STR, description="Next page."))
+    parameters.append(
+        OpenApiParameter("limit", OpenApiTypes.INT, description="Page size, at most 200.")
+    )
+    return parameters
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
@@ -44,7 +82,7 @@ def clean_api_paths(endpoints, **kwargs):
 
 
 class LogCollectionSchema(OpenApiViewExtension):
-    target_class = "ingest.views.LogCollectionView"
+    target_class = "ingest.views.logs.LogCollectionView"
 
     def view_replacement(self):
         @extend_schema_view(
@@ -81,7 +119,7 @@ class LogCollectionSchema(OpenApiViewExtension):
 
 
 class LogDetailSchema(OpenApiViewExtension):
-    target_class = "ingest.views.LogDetailView"
+    target_class = "ingest.views.logs.LogDetailView"
 
     def view_replacement(self):
         @extend_schema_view(

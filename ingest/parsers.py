@@ -7,7 +7,7 @@ from django.conf import settings
 from rest_framework import exceptions
 from rest_framework.parsers import BaseParser
 
-from logstore.jsoncodec import MAX_DEPTH, depth_exceeds
+from logstore.core.jsoncodec import MAX_DEPTH, depth_exceeds
 
 # orjson turns integers wider than 64 bits into floats; such bodies take the exact, slower path.
 # Spotted as a run of 20 digits: translate() maps digits to "0" and the rest to " ", then one

@@ -4,8 +4,8 @@ so that all gunicorn workers share one count."""
 from django.conf import settings
 from rest_framework.throttling import BaseThrottle
 
+from logstore.apikeys.ratelimit import count_request
 from logstore.models import ApiKey
-from logstore.ratelimit import count_request
 
 
 class ApiKeyRateThrottle(BaseThrottle):

@@ -3,7 +3,9 @@ doubled slash the JS SDK produces from a base URL that ends in `/`."""
 
 from django.urls import re_path
 
-from ingest import exports, feedback, openapi, views
+from ingest import openapi
+from ingest.views import exports, feedback
+from ingest.views import logs as views
 
 
 def api_path(route, view, name):

@@ -5,7 +5,7 @@ from django.db.models.signals import post_migrate
 def _ensure_partitions(sender, using, **kwargs):
     from django.db import connections
 
-    from logstore.partitions import ensure_partitions
+    from logstore.storage.partitions import ensure_partitions
 
     ensure_partitions(using=connections[using])
 
@@ -19,4 +19,3 @@ class LogstoreConfig(AppConfig):
         from logstore import checks  # noqa: F401 (registers the checks)
 
         post_migrate.connect(_ensure_partitions, sender=self, dispatch_uid="logstore-partitions")
-        from logstore import admin_observability  # noqa: F401 (registers its admin pages)

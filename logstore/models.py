@@ -8,8 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from logstore.fields import JSONTextField
-from logstore.ids import uuid7
+from logstore.core.fields import JSONTextField
+from logstore.core.ids import uuid7
 
 SCOPE_LOGS_WRITE = "logs.write"
 SCOPE_LOGS_READ = "logs.read"

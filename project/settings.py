@@ -86,9 +86,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "logstore.health.ProbeMiddleware",
-    "logstore.middleware.RequestIdMiddleware",
-    "logstore.requestlog.RequestLogMiddleware",
+    "logstore.observability.health.ProbeMiddleware",
+    "logstore.observability.requestid.RequestIdMiddleware",
+    "logstore.observability.requestlog.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -98,7 +98,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "logstore.health.DatabaseUnavailableMiddleware",
+    "logstore.observability.health.DatabaseUnavailableMiddleware",
     "ingest.accounting.IngestAccountingMiddleware",
 ]
 
@@ -237,13 +237,13 @@ if LOG_FORMAT not in {"json", "text"}:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "logstore.requestlog.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "logstore.observability.requestlog.RequestIdFilter"}},
     "formatters": {
         "plain": {
-            "()": "logstore.requestlog.TextFormatter",
+            "()": "logstore.observability.requestlog.TextFormatter",
             "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
         },
-        "json": {"()": "logstore.requestlog.JSONFormatter"},
+        "json": {"()": "logstore.observability.requestlog.JSONFormatter"},
     },
     "handlers": {
         "console": {

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from logstore.metrics import metrics_view
+from logstore.observability.metrics import metrics_view
 
 urlpatterns = [
     path("admin/", admin.site.urls),

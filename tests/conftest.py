@@ -24,7 +24,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def forget_seen_metadata_keys(monkeypatch):
     """Ingest remembers, per process, the metadata keys it stored; ids repeat across tests."""
-    from logstore import ingestion
+    from logstore.ingestion import store as ingestion
 
     monkeypatch.setattr(ingestion, "_seen_keys", set())
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from logstore.exporting import csv_chunks, iter_logs, jsonl_chunks
+from logstore.exports.writers import csv_chunks, iter_logs, jsonl_chunks
 from logstore.models import Log
 from tests.payloads import openai_chat
 

@@ -5,8 +5,8 @@ import json
 import pytest
 from django.db import connection
 
-from logstore.filters import LogFilter
 from logstore.models import Log
+from logstore.query.filters import LogFilter
 from tests.payloads import openai_chat
 
 pytestmark = pytest.mark.django_db

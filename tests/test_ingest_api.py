@@ -284,7 +284,7 @@ def test_metadata_keys_are_recorded_and_their_last_sighting_refreshed(api, monke
 
     from django.utils import timezone
 
-    from logstore import ingestion
+    from logstore.ingestion import store as ingestion
     from logstore.models import MetadataKey
 
     post(api, openai_chat(feature="search"))

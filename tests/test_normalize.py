@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from logstore.normalize import (
+from logstore.ingestion.normalize import (
     HeaderDefaults,
     NormalizationError,
     mask_secret,

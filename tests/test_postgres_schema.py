@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from logstore.models import Log
-from logstore.partitions import DEFAULT_PARTITION, ensure_partitions, partition_name
+from logstore.storage.partitions import DEFAULT_PARTITION, ensure_partitions, partition_name
 from tests.payloads import openai_chat
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]

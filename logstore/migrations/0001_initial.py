@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import logstore.fields
+import logstore.core.fields
 import logstore.models
 import uuid_utils.compat
 from django.conf import settings
@@ -158,9 +158,9 @@ class Migration(migrations.Migration):
                 ('completion_tokens', models.PositiveIntegerField(blank=True, null=True)),
                 ('total_tokens', models.PositiveIntegerField(blank=True, null=True)),
                 ('streaming', models.BooleanField(default=False)),
-                ('request', logstore.fields.JSONTextField(default=dict)),
-                ('response', logstore.fields.JSONTextField(default=dict)),
-                ('metadata', logstore.fields.JSONTextField(blank=True, null=True)),
+                ('request', logstore.core.fields.JSONTextField(default=dict)),
+                ('response', logstore.core.fields.JSONTextField(default=dict)),
+                ('metadata', logstore.core.fields.JSONTextField(blank=True, null=True)),
                 ('metadata_index', models.JSONField(blank=True, default=dict)),
                 ('api_key', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='logstore.apikey')),
                 ('workspace', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='logstore.workspace')),

@@ -7,7 +7,7 @@ UUIDv7, so `id` alone stays unique. Other databases keep the plain table.
 
 from django.db import migrations
 
-from logstore.partitions import DEFAULT_PARTITION, ensure_partitions
+from logstore.storage.partitions import DEFAULT_PARTITION, ensure_partitions
 
 LZ4_COLUMNS = ("request", "response", "metadata")
 

@@ -3,9 +3,9 @@
 from django import forms
 from django.http import QueryDict
 
-from logstore.access import workspaces_for
-from logstore.filters import LogFilter
 from logstore.models import SavedFilter
+from logstore.query.access import workspaces_for
+from logstore.query.filters import LogFilter
 
 
 def clean_filter_query(text: str) -> str:

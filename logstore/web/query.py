@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from django.http import QueryDict
 from django.utils import timezone
 
-from logstore.access import logs_for, workspaces_for
-from logstore.filters import TIME_PRESETS, LogFilter
+from logstore.query.access import logs_for, workspaces_for
+from logstore.query.filters import TIME_PRESETS, LogFilter
 
 DEFAULT_SINCE = "24h"
 MAX_COLUMNS = 8

@@ -11,17 +11,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from logstore import charts as chart_service
-from logstore.access import logs_for, workspaces_for
-from logstore.conversation import conversation
-from logstore.exporting import export_response
-from logstore.feedback import trace_feedback
-from logstore.filters import STATUS_CLASSES, TIME_PRESETS
-from logstore.keyset import InvalidCursor, Page, keyset_page
+from logstore.exports.writers import export_response
+from logstore.ingestion.feedback import trace_feedback
 from logstore.models import MetadataKey, SavedFilter
-from logstore.traces import build_trace, waterfall_bar
+from logstore.query.access import logs_for, workspaces_for
+from logstore.query.filters import STATUS_CLASSES, TIME_PRESETS
+from logstore.query.keyset import InvalidCursor, Page, keyset_page
+from logstore.web import charts as chart_service
+from logstore.web.conversation import conversation
 from logstore.web.forms import SavedFilterForm
 from logstore.web.query import log_query, page_url
+from logstore.web.traces import build_trace, waterfall_bar
 
 BODY_FIELDS = ("request", "response", "metadata")
 MAX_TRACE_SPANS = 2000

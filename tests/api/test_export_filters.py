@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from logstore.exports import ExportError, filters_to_params, resolve_requested_data, validate
+from logstore.exports.jobs import ExportError, filters_to_params, resolve_requested_data, validate
 from tests.payloads import openai_chat
 
 

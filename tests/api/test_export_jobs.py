@@ -6,7 +6,7 @@ import pytest
 from django.core import signing
 from django.core.management import call_command
 
-from logstore import exports
+from logstore.exports import jobs as exports
 from logstore.models import LogExport
 
 pytestmark = pytest.mark.django_db(transaction=True)

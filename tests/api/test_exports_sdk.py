@@ -7,7 +7,7 @@ import httpx
 import pytest
 from portkey_ai.api_resources import exceptions as portkey_errors
 
-from logstore.exports import EXPORT_FIELDS
+from logstore.exports.jobs import EXPORT_FIELDS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

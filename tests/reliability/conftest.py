@@ -8,7 +8,7 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _observe_every_request(settings):
-    from logstore.usage import usage
+    from logstore.apikeys.usage import usage
 
     # Counters are flushed on every request here, so tests can read them at once; counts left
     # by other tests' rolled-back keys must not land on this test's keys.
@@ -19,7 +19,9 @@ def _observe_every_request(settings):
 @pytest.fixture
 def frozen_clock(monkeypatch):
     """Rate-limit windows that cannot roll over in the middle of a test."""
-    monkeypatch.setattr("logstore.ratelimit.time", SimpleNamespace(time=lambda: 1_800_000_010.0))
+    monkeypatch.setattr(
+        "logstore.apikeys.ratelimit.time", SimpleNamespace(time=lambda: 1_800_000_010.0)
+    )
 
 
 def post_logs(client, body, path="/v1/logs", **headers):

@@ -96,8 +96,8 @@ def test_the_js_sdk_batch_shape_has_the_same_limit(api, settings):
 
 
 def test_counting_shares_one_row_per_key_and_window_and_sweeps_ended_ones(db):
+    from logstore.apikeys.ratelimit import count_request
     from logstore.models import RateLimitWindow
-    from logstore.ratelimit import count_request
 
     assert count_request(1, 60, now=6000.0) == (1, 60.0)
     assert count_request(1, 60, now=6030.0) == (2, 30.0)

@@ -40,7 +40,7 @@ def test_it_answers_503_json_when_the_database_is_unreachable_and_then_recovers(
 
 def test_a_batch_that_loses_the_database_midway_stores_nothing(api):
     lost = OperationalError("terminating connection due to administrator command")
-    with mock.patch("logstore.ingestion.remember_metadata_keys", side_effect=lost):
+    with mock.patch("logstore.ingestion.store.remember_metadata_keys", side_effect=lost):
         response = post_logs(
             api, [openai_chat(), openai_chat(), openai_chat()], HTTP_IDEMPOTENCY_KEY="batch-1"
         )
@@ -60,7 +60,7 @@ def test_a_driver_error_that_django_did_not_wrap_is_a_503_too(api):
     shutdown = connection.Database.OperationalError(
         "terminating connection due to administrator command"
     )
-    with mock.patch("logstore.ingestion.write_logs", side_effect=shutdown):
+    with mock.patch("logstore.ingestion.store.write_logs", side_effect=shutdown):
         assert_unavailable(post_logs(api, [openai_chat(), openai_chat()]))
     assert Log.objects.count() == 0
 

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from logstore.jsoncodec import dumps
+from logstore.core.jsoncodec import dumps
+from logstore.ingestion.normalize import HeaderDefaults, NormalizationError, normalize_log
 from logstore.models import Log
-from logstore.normalize import HeaderDefaults, NormalizationError, normalize_log
 from tests.reliability.strategies import json_values, log_items, nasty_text
 
 RECEIVED = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

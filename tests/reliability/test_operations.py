@@ -84,7 +84,7 @@ def test_metrics_need_the_token_when_one_is_set(client, settings):
 @pytest.fixture
 def json_log_lines():
     """Everything logged while the test runs, as the production formatter writes it."""
-    from logstore.requestlog import JSONFormatter, RequestIdFilter
+    from logstore.observability.requestlog import JSONFormatter, RequestIdFilter
 
     lines = []
 
@@ -117,7 +117,7 @@ def test_each_request_is_logged_as_json_with_its_request_id(api, api_key, json_l
 
 
 def test_a_log_line_with_a_lone_surrogate_is_still_written():
-    from logstore.requestlog import JSONFormatter
+    from logstore.observability.requestlog import JSONFormatter
 
     record = logging.makeLogRecord({"msg": "client sent %s", "args": ("\ud800",)})
     line = JSONFormatter().format(record)

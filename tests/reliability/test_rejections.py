@@ -4,8 +4,8 @@ and operators read both in the admin."""
 import pytest
 from django.utils import timezone
 
+from logstore.apikeys.usage import trim_rejections
 from logstore.models import ApiKey, ApiKeyUsage, RejectedRequest
-from logstore.usage import trim_rejections
 from tests.payloads import openai_chat
 from tests.reliability.conftest import post_logs
 
@@ -88,7 +88,7 @@ def test_accepted_and_rejected_requests_are_counted_per_key_and_day(api, api_key
 
 def test_counters_wait_for_the_flush_interval(api, api_key, settings):
     settings.LOGSTORE_USAGE_FLUSH_SECONDS = 3600
-    from logstore.usage import usage
+    from logstore.apikeys.usage import usage
 
     usage.flush()
     assert post_logs(api, openai_chat()).status_code == 200
@@ -99,7 +99,7 @@ def test_counters_wait_for_the_flush_interval(api, api_key, settings):
 
 def test_counters_of_a_deleted_key_are_dropped_not_retried(api, api_key, settings):
     settings.LOGSTORE_USAGE_FLUSH_SECONDS = 3600
-    from logstore.usage import usage
+    from logstore.apikeys.usage import usage
 
     usage.flush()
     assert post_logs(api, openai_chat()).status_code == 200

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from logstore import ingestion
+from logstore.ingestion import store as ingestion
 from logstore.models import Log, MetadataKey
 from tests.payloads import openai_chat
 

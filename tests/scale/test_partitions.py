@@ -9,9 +9,9 @@ from django.core.management import call_command
 from django.db import connection, connections
 from django.http import QueryDict
 
-from logstore.filters import LogFilter
 from logstore.models import Log
-from logstore.partitions import (
+from logstore.query.filters import LogFilter
+from logstore.storage.partitions import (
     DEFAULT_PARTITION,
     create_partition,
     drop_partition,

@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from logstore import charts
 from logstore.models import Log
+from logstore.web import charts
 from tests.web.conftest import chat
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,6 @@
 """Chat bodies as messages: OpenAI and Anthropic shapes, content parts and tool calls."""
 
-from logstore.conversation import conversation
+from logstore.web.conversation import conversation
 
 
 def roles(messages):

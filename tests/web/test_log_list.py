@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from logstore import keyset
+from logstore.query import keyset
 from tests.web.conftest import chat
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from logstore.traces import build_trace, build_tree, flatten, waterfall_bar
+from logstore.web.traces import build_trace, build_tree, flatten, waterfall_bar
 from tests.web.conftest import chat
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from logstore.keys import issue_key
+from logstore.apikeys.issuing import issue_key
 from logstore.models import Workspace
 
 SAMPLE_LOG = {

@@ -1,7 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from logstore.keys import issue_key, parse_scopes
+from logstore.apikeys.issuing import issue_key, parse_scopes
 
 
 class Command(BaseCommand):

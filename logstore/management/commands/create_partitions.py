@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from logstore.partitions import (
+from logstore.storage.partitions import (
     PartitionLockTimeout,
     create_partition,
     days_in_default_partition,

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 
-from logstore.partitions import PartitionLockTimeout
-from logstore.retention import DEFAULT_BATCH_SIZE, IDEMPOTENCY_TTL, prune_logs
+from logstore.storage.partitions import PartitionLockTimeout
+from logstore.storage.retention import DEFAULT_BATCH_SIZE, IDEMPOTENCY_TTL, prune_logs
 
 
 class Command(BaseCommand):

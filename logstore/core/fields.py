@@ -6,7 +6,7 @@ Request and response bodies are kept as text rather than jsonb: PostgreSQL's jso
 
 from django.db import models
 
-from logstore.jsoncodec import dumps, loads
+from logstore.core.jsoncodec import dumps, loads
 
 
 class JSONTextField(models.TextField):

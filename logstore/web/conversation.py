@@ -6,7 +6,7 @@ always shown beside it, so a surprising shape never hides data.
 
 from dataclasses import dataclass, field
 
-from logstore.jsoncodec import dumps
+from logstore.core.jsoncodec import dumps
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 import re
 
-from logstore.normalize import mask_secret
+from logstore.ingestion.normalize import mask_secret
 
 # A JSON member whose name says it holds a secret: "Authorization": "...", "api_key": "...".
 _SECRET_MEMBER = re.compile(

@@ -10,10 +10,15 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from logstore.ids import uuid7
-from logstore.jsoncodec import dumps
+from logstore.core.ids import uuid7
+from logstore.core.jsoncodec import dumps
+from logstore.ingestion.normalize import (
+    HeaderDefaults,
+    NormalizationError,
+    NormalizedLog,
+    normalize_log,
+)
 from logstore.models import IdempotencyRecord, Log, MetadataKey
-from logstore.normalize import HeaderDefaults, NormalizationError, NormalizedLog, normalize_log
 
 # Autocomplete needs the keys, not every one of a pathological client's thousands.
 MAX_METADATA_KEYS_PER_BATCH = 200

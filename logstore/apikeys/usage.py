@@ -11,8 +11,8 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
+from logstore.core.redaction import excerpt, scrub_secrets
 from logstore.models import ApiKey, ApiKeyUsage, RejectedRequest
-from logstore.redaction import excerpt, scrub_secrets
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ always means a failed insert is retried by the caller's own logic, never twice b
 
 import re
 
-from logstore.ids import uuid7
+from logstore.core.ids import uuid7
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 

@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from logstore.models import IdempotencyRecord, Log, Workspace
-from logstore.partitions import (
+from logstore.storage.partitions import (
     day_of_partition,
     drop_partition,
     existing_partitions,

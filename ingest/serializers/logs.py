@@ -10,8 +10,6 @@ import math
 
 from rest_framework import serializers
 
-from ingest.errors import InvalidRequest
-
 
 class LatencyField(serializers.Field):
     """Milliseconds as an integer, a float or a numeric string ("0012")."""
@@ -97,36 +95,3 @@ class CustomLogSerializer(serializers.Serializer):
     span_id = IdentifierField(required=False, allow_null=True)
     parent_span_id = IdentifierField(required=False, allow_null=True)
     span_name = serializers.CharField(required=False, allow_blank=True, allow_null=True)
-
-
-def flatten_errors(errors, path=""):
-    """DRF's nested error dict as [(dotted.path, message)]."""
-    flat = []
-    if isinstance(errors, dict):
-        for key, value in errors.items():
-            if key == "non_field_errors":
-                flat.extend(flatten_errors(value, path))
-            else:
-                flat.extend(flatten_errors(value, f"{path}.{key}" if path else str(key)))
-    elif isinstance(errors, list):
-        for value in errors:
-            if isinstance(value, dict | list):
-                flat.extend(flatten_errors(value, path))
-            else:
-                flat.append((path or "log", str(value)))
-    else:
-        flat.append((path or "log", str(errors)))
-    return flat
-
-
-def validated_or_400(serializer_class, data, where):
-    """`data` validated by `serializer_class`, or the API's 400 naming the first bad field."""
-    serializer = serializer_class(data=data)
-    if not serializer.is_valid():
-        errors = flatten_errors(serializer.errors)
-        field, message = errors[0]
-        raise InvalidRequest(
-            f"Invalid {where}: {field}: {message}",
-            details=[{"field": f, "message": m} for f, m in errors],
-        )
-    return serializer.validated_data

@@ -1,70 +1,27 @@
-"""Portkey's log export API: thin views over `logstore.exports` and `logstore.tasks`."""
+"""Portkey's log export API: thin views over `logstore.exports`."""
 
 from django.conf import settings
 from django.http import FileResponse, JsonResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ingest.errors import InvalidRequest, error_body
-from ingest.serializers import validated_or_400
-from ingest.validation import no_nul_characters
-from logstore import exports as service
-from logstore import tasks
+from ingest.serializers.exports import (
+    ExportActionSerializer,
+    ExportCreatedSerializer,
+    ExportDownloadSerializer,
+    ExportListSerializer,
+    ExportRequestSerializer,
+    ExportSerializer,
+)
+from ingest.validation import validated_or_400
+from logstore.exports import jobs as service
+from logstore.exports import tasks
 from logstore.models import SCOPE_LOGS_EXPORT
-
-
-class ExportRequestSerializer(serializers.Serializer):
-    filters = serializers.DictField(required=False, allow_null=True, validators=[no_nul_characters])
-    workspace_id = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-    description = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-    requested_data = serializers.ListField(
-        child=serializers.CharField(), required=False, allow_null=True
-    )
-    export_id = serializers.CharField(required=False, allow_null=True, help_text="The JS SDK's.")
-
-
-class ExportSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    object = serializers.CharField()
-    filters = serializers.DictField()
-    requested_data = serializers.ListField(child=serializers.CharField())
-    status = serializers.ChoiceField(choices=service.Status.choices)
-    description = serializers.CharField(allow_blank=True)
-    created_at = serializers.DateTimeField()
-    last_updated_at = serializers.DateTimeField()
-    created_by = serializers.CharField(allow_blank=True)
-    workspace_id = serializers.CharField()
-    total_records = serializers.IntegerField()
-    records_written = serializers.IntegerField()
-    error = serializers.CharField(allow_null=True)
-
-
-class ExportCreatedSerializer(ExportSerializer):
-    total = serializers.IntegerField(help_text="Logs the export will write (at most 50,000).")
-
-
-class ExportListSerializer(serializers.Serializer):
-    object = serializers.CharField()
-    total = serializers.IntegerField()
-    data = ExportSerializer(many=True)
-
-
-class ExportActionSerializer(serializers.Serializer):
-    message = serializers.CharField()
-    object = serializers.CharField()
-    id = serializers.UUIDField()
-    status = serializers.ChoiceField(choices=service.Status.choices)
-
-
-class ExportDownloadSerializer(serializers.Serializer):
-    signed_url = serializers.URLField()
-    url = serializers.URLField()
-    expires_in = serializers.IntegerField(help_text="Seconds the URL stays valid.")
-
 
 WORKSPACE_PARAMETER = OpenApiParameter(
     "workspace_id", OpenApiTypes.STR, description="Must be the key's own workspace, if sent."

@@ -7,7 +7,7 @@ import logging
 import time
 from datetime import UTC, datetime
 
-from logstore.redaction import scrub_secrets
+from logstore.core.redaction import scrub_secrets
 
 request_id_var = contextvars.ContextVar("request_id", default="")
 logger = logging.getLogger("logstore.requests")
@@ -70,7 +70,7 @@ class RequestLogMiddleware:
             request_id_var.reset(token)
 
     def _log(self, request, response, seconds):
-        from logstore.metrics import observe_request
+        from logstore.observability.metrics import observe_request
 
         match = getattr(request, "resolver_match", None)
         route = match.url_name if match and match.url_name else "unmatched"

@@ -7,7 +7,7 @@ a web UI URL and a read-API query say the same thing the same way.
 from django.contrib import admin, messages
 from django.http import QueryDict
 
-from logstore.filters import STATUS_CLASSES, TIME_PRESETS, LogFilter
+from logstore.query.filters import STATUS_CLASSES, TIME_PRESETS, LogFilter
 
 # Suggestions for provider/model/environment come from this many newest rows, read through
 # the (created_at, id) index: a bounded read instead of a DISTINCT over the whole table.
@@ -83,7 +83,7 @@ class LogFilterListFilter(admin.ListFilter):
         return pairs
 
 
-class ChoicesFilter(LogFilterListFilter):
+class ChoicesListFilter(LogFilterListFilter):
     """Links, one value at a time, for a parameter with a short fixed set of values."""
 
     options: tuple[tuple[str, str], ...] = ()
@@ -104,7 +104,7 @@ class ChoicesFilter(LogFilterListFilter):
             }
 
 
-class InputFilter(LogFilterListFilter):
+class InputListFilter(LogFilterListFilter):
     """A small GET form: free text, optionally with suggestions."""
 
     template = "admin/logstore/log/filter_input.html"
@@ -133,49 +133,49 @@ class InputFilter(LogFilterListFilter):
         }
 
 
-class StatusClassFilter(ChoicesFilter):
+class StatusClassListFilter(ChoicesListFilter):
     title = "status class"
     parameters = ("status_class",)
     options = tuple((c, c) for c in STATUS_CLASSES if c != "1xx")
 
 
-class StatusFilter(InputFilter):
+class StatusListFilter(InputListFilter):
     title = "exact status"
     parameters = ("status",)
     labels = {"status": "Status code(s), e.g. 429,503"}
 
 
-class RecentValuesFilter(InputFilter):
+class RecentValuesListFilter(InputListFilter):
     def suggestions(self, name):
         queryset = self.model_admin.get_queryset(self.request)
         return recent_values(self.request, queryset)[name]
 
 
-class ProviderFilter(RecentValuesFilter):
+class ProviderListFilter(RecentValuesListFilter):
     title = "provider"
     parameters = ("provider",)
     labels = {"provider": "Provider"}
 
 
-class ModelFilter(RecentValuesFilter):
+class ModelListFilter(RecentValuesListFilter):
     title = "model"
     parameters = ("model",)
     labels = {"model": "Model"}
 
 
-class EnvironmentFilter(RecentValuesFilter):
+class EnvironmentListFilter(RecentValuesListFilter):
     title = "environment"
     parameters = ("environment",)
     labels = {"environment": "Environment"}
 
 
-class StreamingFilter(ChoicesFilter):
+class StreamingListFilter(ChoicesListFilter):
     title = "streaming"
     parameters = ("streaming",)
     options = (("true", "Yes"), ("false", "No"))
 
 
-class TraceFilter(InputFilter):
+class TraceListFilter(InputListFilter):
     title = "trace, span or user"
     parameters = ("trace_id", "span_id", "user", "organization")
     labels = {
@@ -186,7 +186,7 @@ class TraceFilter(InputFilter):
     }
 
 
-class MetadataFilter(InputFilter):
+class MetadataListFilter(InputListFilter):
     title = "metadata"
     parameters = ("metadata",)
     labels = {"metadata": "key=value"}
@@ -203,7 +203,7 @@ class MetadataFilter(InputFilter):
 PRESET_LABELS = {"15m": "Last 15 minutes", "1h": "Last hour", "24h": "Last 24 hours"}
 
 
-class TimeRangeFilter(LogFilterListFilter):
+class TimeRangeListFilter(LogFilterListFilter):
     title = "time"
     parameters = ("since", "start", "end")
     template = "admin/logstore/log/filter_time.html"
@@ -235,7 +235,7 @@ class TimeRangeFilter(LogFilterListFilter):
         }
 
 
-class WorkspaceFilter(admin.SimpleListFilter):
+class WorkspaceListFilter(admin.SimpleListFilter):
     """Scoping, not filtering: the choices are the workspaces this person may see."""
 
     title = "workspace"

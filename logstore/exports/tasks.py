@@ -2,7 +2,7 @@
 
 from django.tasks import task
 
-from logstore import exports
+from logstore.exports import jobs as exports
 
 
 @task

@@ -9,9 +9,9 @@ import io
 
 from django.http import StreamingHttpResponse
 
-from logstore.jsoncodec import dumps
-from logstore.keyset import iter_chunks
-from logstore.presenters import DERIVED_FIELDS, log_as_dict
+from logstore.core.jsoncodec import dumps
+from logstore.query.keyset import iter_chunks
+from logstore.query.presenters import DERIVED_FIELDS, log_as_dict
 
 CHUNK_SIZE = 500
 CSV_COLUMNS = ["id", "created_at", *DERIVED_FIELDS, "request", "response", "metadata"]

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from logstore.ids import uuid7
-from logstore.jsoncodec import JSONDepthError, depth_exceeds, dumps, loads
+from logstore.core.ids import uuid7
+from logstore.core.jsoncodec import JSONDepthError, depth_exceeds, dumps, loads
 
 # Promoted columns are indexed; a b-tree entry must stay well under PostgreSQL's ~2.7 kB cap.
 MAX_INDEXED_TEXT = 256

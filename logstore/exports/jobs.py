@@ -1,6 +1,6 @@
 """Portkey-compatible log exports: the job's life cycle, its filters and its JSONL output.
 
-A job is created as a draft, started (which enqueues `logstore.tasks.run_export`), and then
+A job is created as a draft, started (which enqueues `logstore.exports.tasks.run_export`), and then
 writes the matching logs, newest first, to a JSONL file under MEDIA_ROOT in keyset-paged
 chunks, so memory stays flat however many logs match.
 """
@@ -17,11 +17,11 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from logstore.filters import LogFilter
-from logstore.jsoncodec import dumps
-from logstore.keyset import iter_chunks
+from logstore.core.jsoncodec import dumps
+from logstore.ingestion.normalize import metadata_value_text
 from logstore.models import Log, LogExport
-from logstore.normalize import metadata_value_text
+from logstore.query.filters import LogFilter
+from logstore.query.keyset import iter_chunks
 
 MAX_LOGS_PER_EXPORT = 50_000
 # Pages are reached by walking the rows before them; past this, time filters are the way.

@@ -1,4 +1,4 @@
-"""The logs API: thin views over logstore's ingestion and queries."""
+"""The logs API: `POST /logs` (ingest), `GET /logs` (the filtered list) and `GET /logs/{id}`."""
 
 import hashlib
 import re
@@ -6,17 +6,56 @@ from functools import cache
 
 from django.conf import settings
 from rest_framework import exceptions
+from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ingest.errors import InvalidRequest
-from ingest.log_list import list_logs
 from ingest.parsers import PayloadTooLarge, read_limited_body
-from ingest.serializers import CustomLogSerializer, flatten_errors
-from logstore.feedback import trace_feedback
-from logstore.ingestion import IdempotencyConflict, InvalidLog, prepare_logs, store_logs
+from ingest.serializers.logs import CustomLogSerializer
+from ingest.validation import flatten_errors
+from logstore.ingestion.feedback import trace_feedback
+from logstore.ingestion.store import IdempotencyConflict, InvalidLog, prepare_logs, store_logs
 from logstore.models import SCOPE_LOGS_READ, SCOPE_LOGS_WRITE, Log
-from logstore.presenters import log_as_dict
+from logstore.query.filters import LogFilter
+from logstore.query.presenters import log_as_dict
+
+# Without a time bound a list would walk a workspace's whole history to fill sparse filters.
+
+DEFAULT_WINDOW = "7d"
+TIME_PARAMETERS = ("since", "start", "end")
+BODY_COLUMNS = ("request", "response")
+
+
+class LogCursorPagination(CursorPagination):
+    ordering = ("-created_at", "-id")
+    page_size = 50
+    page_size_query_param = "limit"
+    max_page_size = 200
+
+
+def filtered_logs(workspace, query_params):
+    params = query_params.copy()
+    if not any(params.get(name) for name in TIME_PARAMETERS):
+        params["since"] = DEFAULT_WINDOW
+    filterset = LogFilter(params, queryset=Log.objects.filter(workspace=workspace))
+    if not filterset.is_valid():
+        field, errors = next(iter(filterset.errors.items()))
+        raise InvalidRequest(
+            f"Invalid filter {field}: {errors[0]}",
+            details=[{"field": f, "message": str(e[0])} for f, e in filterset.errors.items()],
+        )
+    return filterset.qs.defer(*BODY_COLUMNS)
+
+
+def list_logs(request):
+    paginator = LogCursorPagination()
+    logs = filtered_logs(request.auth.workspace, request.query_params)
+    page = paginator.paginate_queryset(logs, request)
+    return paginator.get_paginated_response(
+        [log_as_dict(log, include_bodies=False) for log in page]
+    )
+
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 256
 # str.isdigit() also accepts "²" and "٣", which int() or the "0", "1"… lookup then reject.

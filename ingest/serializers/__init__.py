@@ -1,0 +1,1 @@
+"""DRF serializers of the API: the `CustomLog` contract, exports, feedback, documented answers."""

@@ -1,0 +1,1 @@
+"""Views of the HTTP API, one module per resource: logs, exports, feedback."""

@@ -1,0 +1,1 @@
+"""Exports: Portkey's export jobs (life cycle, filter dialect, task) and streaming writers."""

@@ -1,0 +1,1 @@
+"""Health probes, Prometheus metrics, request ids and structured request logs."""

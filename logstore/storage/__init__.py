@@ -1,0 +1,1 @@
+"""Where the log rows live: PostgreSQL partitions and retention."""
