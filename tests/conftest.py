@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import connection
+from django.test.utils import override_settings
 from rest_framework.test import APIClient
 
 from logstore.models import ApiKey, Workspace
@@ -19,6 +20,13 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hasher():
+    """PBKDF2 is slow by design; every signed-in test would pay for it. Tests need no strength."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)
