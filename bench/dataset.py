@@ -12,7 +12,8 @@ from bench.logs import LogFactory
 from logstore.core.ids import uuid7
 from logstore.core.jsoncodec import dumps
 from logstore.ingestion.normalize import metadata_index
-from logstore.ingestion.store import _row_plan, log_rows, prepare_logs
+from logstore.ingestion.store import prepare_logs
+from logstore.storage.orm import _row_plan, log_rows
 
 
 def column_positions():

@@ -162,7 +162,8 @@ class Bench:
         from django.db import connection
 
         from logstore.core.ids import uuid7
-        from logstore.ingestion.store import copy_rows, log_rows, prepare_logs
+        from logstore.ingestion.store import prepare_logs
+        from logstore.storage.orm import copy_rows, log_rows
 
         logs = prepare_logs(items, {})
         rows = list(log_rows(self.workspace.pk, self.key.pk, [uuid7() for _ in logs], logs))
@@ -293,7 +294,7 @@ class Bench:
         self.stop_server()
 
         from bench.dataset import RowSource
-        from logstore.ingestion.store import copy_rows
+        from logstore.storage.orm import copy_rows
         from logstore.models import Log
 
         end = datetime.now(UTC)

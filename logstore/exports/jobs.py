@@ -19,9 +19,9 @@ from django.utils.dateparse import parse_datetime
 
 from logstore.core.jsoncodec import dumps
 from logstore.ingestion.normalize import metadata_value_text
-from logstore.models import Log, LogExport
+from logstore.models import LogExport
 from logstore.query.filters import LogFilter
-from logstore.query.keyset import iter_chunks
+from logstore.storage import get_store
 
 MAX_LOGS_PER_EXPORT = 50_000
 # Pages are reached by walking the rows before them; past this, time filters are the way.
@@ -299,9 +299,9 @@ def page_limits(filters) -> tuple[int, int]:
     return page * size, size
 
 
-def log_filter(filters, queryset) -> LogFilter:
+def log_filter(filters) -> LogFilter:
     """A bound, valid LogFilter for Portkey-form `filters`; raises ExportError otherwise."""
-    filterset = LogFilter(as_query(filters_to_params(filters)), queryset=queryset)
+    filterset = LogFilter(as_query(filters_to_params(filters)))
     if not filterset.is_valid():
         field, errors = next(iter(filterset.errors.items()))
         raise ExportError(f"Invalid filter {field}: {errors[0]}")
@@ -309,13 +309,13 @@ def log_filter(filters, queryset) -> LogFilter:
 
 
 def matching_logs(workspace_id, filters):
-    """The workspace's logs that `filters` (Portkey form) select."""
-    return log_filter(filters, Log.objects.filter(workspace_id=workspace_id)).qs
+    """The criteria of the workspace's logs that `filters` (Portkey form) select."""
+    return log_filter(filters).criteria(workspace_ids=[workspace_id])
 
 
 def validate(filters, requested_data) -> list[str]:
     """Refuses what a job could not run; returns the canonical requested fields."""
-    log_filter(filters, Log.objects.none())
+    log_filter(filters)
     page_limits(filters)
     return resolve_requested_data(requested_data)
 
@@ -326,12 +326,12 @@ def validate(filters, requested_data) -> list[str]:
 def count_matching(export: LogExport) -> int:
     """How many logs the job would write, for Portkey's `total`.
 
-    The count runs over a LIMITed subquery, so it never reads more than the job's 50,000
-    rows however large the table is.
+    The count is bounded, so it never reads more than the job's rows however large the table
+    is.
     """
     skip, size = page_limits(export.filters)
-    qs = matching_logs(export.workspace_id, export.filters).order_by()
-    return max(0, qs.values("pk")[: skip + size].count() - skip)
+    criteria = matching_logs(export.workspace_id, export.filters)
+    return max(0, get_store().count_upto(criteria, skip + size) - skip)
 
 
 def create_export(workspace, *, filters, requested_data=None, description="", created_by=""):
@@ -433,13 +433,13 @@ def export_path(export: LogExport) -> Path:
     return Path(settings.MEDIA_ROOT) / "exports" / str(export.workspace_id) / f"{export.pk}.jsonl"
 
 
-def skip_rows(qs, count):
+def skip_rows(criteria, count):
     """The row to continue after, having skipped `count` rows (fewer if there are fewer).
 
     Walked by keyset over the key columns only: no OFFSET, no bodies loaded.
     """
     last = None
-    for rows in iter_chunks(qs.only("id", "created_at"), size=min(count, 5000)):
+    for rows in get_store().chunks(criteria, size=min(count, 5000), columns=()):
         last = rows[min(count, len(rows)) - 1]
         count -= len(rows)
         if count <= 0:
@@ -483,14 +483,14 @@ def _write(export: LogExport, partial: Path) -> str:
     for name in fields:
         columns.update(EXPORT_FIELDS[name][0])
     skip, remaining = page_limits(export.filters)
-    qs = matching_logs(export.workspace_id, export.filters)
-    after = skip_rows(qs, skip) if skip else None
+    criteria = matching_logs(export.workspace_id, export.filters)
+    after = skip_rows(criteria, skip) if skip else None
     partial.parent.mkdir(parents=True, exist_ok=True)
     written = 0
     with partial.open("w", encoding="utf-8", newline="\n") as out:
         if skip and after is None:
             return Status.SUCCESS  # the requested page is past the last log
-        for rows in iter_chunks(qs.only(*columns), after=after):
+        for rows in get_store().chunks(criteria, size=CHUNK_SIZE, after=after, columns=columns):
             rows = rows[:remaining]
             for log in rows:
                 out.write(dumps({name: EXPORT_FIELDS[name][1](log) for name in fields}))

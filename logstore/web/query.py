@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 from django.http import QueryDict
 from django.utils import timezone
 
-from logstore.query.access import logs_for, workspaces_for
+from logstore.query.access import workspaces_for
 from logstore.query.filters import TIME_PRESETS, LogFilter
+from logstore.storage.port import LogCriteria
 
 DEFAULT_SINCE = "24h"
 MAX_COLUMNS = 8
@@ -20,7 +21,7 @@ MAX_COLUMNS = 8
 @dataclass
 class LogQuery:
     params: QueryDict  # the filter parameters in effect (default window included)
-    queryset: object
+    criteria: LogCriteria  # what the log store is asked for
     errors: list[str]
     window_start: datetime
     window_end: datetime
@@ -69,10 +70,8 @@ def log_query(request) -> LogQuery:
     workspaces = list(workspaces_for(user))
     params = filter_params(request.GET)
     errors = []
-    # The literal ids, beside logs_for's subquery, let PostgreSQL walk each partition's
-    # (workspace, created_at) index in order instead of sorting every match (100k rows: 4 ms
-    # instead of 100 ms).
-    queryset = logs_for(user).filter(workspace_id__in=[w.pk for w in workspaces])
+    scope = [w.pk for w in workspaces]
+    nothing = False
 
     workspace = None
     slug = request.GET.get("workspace", "").strip()
@@ -80,38 +79,37 @@ def log_query(request) -> LogQuery:
         workspace = next((w for w in workspaces if w.slug == slug), None)
         if workspace is None:
             errors.append(f"Workspace {slug!r} does not exist or is not yours.")
-            queryset = queryset.none()
+            nothing = True
         else:
-            queryset = queryset.filter(workspace=workspace)
+            scope = [workspace.pk]
 
     if contains_nul(request.GET):
         # PostgreSQL text cannot hold NUL, so such a value could never match: say so up front.
         errors.append("Filter values cannot contain NUL characters.")
         params = filter_params(QueryDict())
-        queryset = queryset.none()
+        nothing = True
 
-    filterset = LogFilter(params, queryset=queryset)
+    filterset = LogFilter(params)
     now = timezone.now()
     window_start, window_end = now - TIME_PRESETS[DEFAULT_SINCE], now
     if filterset.is_valid():
-        queryset = filterset.qs
-        data = filterset.form.cleaned_data
-        window_end = data.get("end") or now
-        starts = [d for d in (data.get("start"),) if d]
-        if data.get("since"):
-            starts.append(now - TIME_PRESETS[data["since"]])
-        window_start = max(starts) if starts else window_end - TIME_PRESETS[DEFAULT_SINCE]
+        criteria = filterset.criteria(workspace_ids=scope, now=now)
+        window_end = criteria.end or now
+        window_start = criteria.start or window_end - TIME_PRESETS[DEFAULT_SINCE]
     else:
         for name, messages in filterset.errors.items():
             label = name.replace("_", " ").capitalize()
             errors.extend(f"{label}: {message}" for message in messages)
-        queryset = queryset.none()
+        criteria = LogCriteria(workspace_ids=tuple(scope))
+        nothing = True
+    if nothing:
+        criteria = criteria.narrowed(nothing=True)
     if window_start >= window_end:
         window_start = window_end - timedelta(minutes=1)
 
     return LogQuery(
         params=params,
-        queryset=queryset,
+        criteria=criteria,
         errors=errors,
         window_start=window_start,
         window_end=window_end,

@@ -14,9 +14,12 @@ from django.views.decorators.http import require_GET, require_POST
 from logstore.exports.writers import export_response
 from logstore.ingestion.feedback import trace_feedback
 from logstore.models import MetadataKey, SavedFilter
-from logstore.query.access import logs_for, workspaces_for
+from logstore.query.access import scope_for, workspaces_for
 from logstore.query.filters import STATUS_CLASSES, TIME_PRESETS
-from logstore.query.keyset import InvalidCursor, Page, keyset_page
+from logstore.query.keyset import InvalidCursor, Page
+from logstore.storage import get_store
+from logstore.storage.orm import SQLITE_PERCENTILE_SAMPLE
+from logstore.storage.port import BREAKDOWN_DIMENSIONS
 from logstore.web import charts as chart_service
 from logstore.web.conversation import conversation
 from logstore.web.forms import SavedFilterForm
@@ -77,8 +80,8 @@ def _recent_keys(workspaces, workspace=None, contains=""):
 def log_list(request):
     query = log_query(request)
     try:
-        page = keyset_page(
-            query.queryset.defer(*BODY_FIELDS),
+        page = get_store().page(
+            query.criteria,
             after=request.GET.get("after") or None,
             before=request.GET.get("before") or None,
         )
@@ -122,7 +125,9 @@ def _body(part):
 @login_required
 @require_GET
 def log_detail(request, log_id):
-    log = get_object_or_404(logs_for(request.user).select_related("workspace"), id=log_id)
+    log = get_store().get(log_id, scope_for(request.user), with_workspace=True)
+    if log is None:
+        raise Http404("No such log")
     blocks = []
     for name in BODY_FIELDS:
         text, truncated = _pretty(getattr(log, name))
@@ -153,16 +158,11 @@ def log_detail(request, log_id):
 def trace_detail(request, trace_id):
     if "\x00" in trace_id:
         raise Http404("No such trace")
-    spans = logs_for(request.user).filter(trace_id=trace_id)
+    scope = scope_for(request.user)
     slug = request.GET.get("workspace", "")
     if slug:
-        workspace = get_object_or_404(workspaces_for(request.user), slug=slug)
-        spans = spans.filter(workspace=workspace)
-    spans = list(
-        spans.defer(*BODY_FIELDS)
-        .select_related("workspace")
-        .order_by("created_at", "id")[: MAX_TRACE_SPANS + 1]
-    )
+        scope = [get_object_or_404(workspaces_for(request.user), slug=slug).pk]
+    spans = get_store().trace(trace_id, scope, limit=MAX_TRACE_SPANS + 1)
     if not spans:
         raise Http404("No such trace")
     truncated = len(spans) > MAX_TRACE_SPANS
@@ -189,17 +189,18 @@ def trace_detail(request, trace_id):
 @require_GET
 def charts(request):
     query = log_query(request)
-    series = chart_service.timeseries(query.queryset, query.window_start, query.window_end)
+    store = get_store()
+    series = store.timeseries(query.criteria, query.window_start, query.window_end)
     by = request.GET.get("by", "model")
     by_key = request.GET.get("by_key", "").strip()
     breakdown, breakdown_error = [], ""
     if by == "metadata" and not by_key:
         breakdown_error = "Pick a metadata key to break down by."
-    elif by != "metadata" and by not in chart_service.BREAKDOWN_FIELDS:
+    elif by != "metadata" and by not in BREAKDOWN_DIMENSIONS:
         breakdown_error = f"Cannot break down by {by!r}."
     else:
-        breakdown = chart_service.breakdown(
-            query.queryset, query.window_start, query.window_end, by, by_key
+        breakdown = store.breakdown(
+            query.criteria, query.window_start, query.window_end, by, by_key
         )
     buckets = series.buckets
     context = {
@@ -215,8 +216,8 @@ def charts(request):
         "breakdown_error": breakdown_error,
         "by": by,
         "by_key": by_key,
-        "by_choices": [*chart_service.BREAKDOWN_FIELDS, "metadata"],
-        "sample_size": chart_service.SQLITE_PERCENTILE_SAMPLE,
+        "by_choices": [*BREAKDOWN_DIMENSIONS, "metadata"],
+        "sample_size": SQLITE_PERCENTILE_SAMPLE,
     }
     return render(request, "logstore/charts.html", context)
 
@@ -230,7 +231,7 @@ def export(request, fmt):
             "\n".join(query.errors).encode(), content_type="text/plain; charset=utf-8"
         )
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    return export_response(query.queryset, fmt, filename=f"logs-{stamp}")
+    return export_response(query.criteria, fmt, filename=f"logs-{stamp}")
 
 
 @login_required
