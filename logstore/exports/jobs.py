@@ -17,6 +17,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from logstore.core.errors import Refused
 from logstore.core.jsoncodec import dumps
 from logstore.ingestion.normalize import metadata_value_text
 from logstore.models import Log, LogExport
@@ -34,14 +35,10 @@ DOWNLOAD_SALT = "logstore.exports.download"
 Status = LogExport.Status
 
 
-class ExportError(ValueError):
+class ExportError(Refused):
     """A request the export API refuses; `status_code` says how (400, 409)."""
 
-    def __init__(self, message, status_code=400, code="invalid_export"):
-        super().__init__(message)
-        self.message = message
-        self.status_code = status_code
-        self.code = code
+    code = "invalid_export"
 
 
 def _iso(value):
