@@ -17,14 +17,8 @@ from ingest.validation import flatten_errors
 from logstore.ingestion.feedback import trace_feedback
 from logstore.ingestion.store import prepare_logs, store_logs
 from logstore.models import SCOPE_LOGS_READ, SCOPE_LOGS_WRITE, Log
-from logstore.query.filters import LogFilter
 from logstore.query.presenters import log_as_dict
-
-# Without a time bound a list would walk a workspace's whole history to fill sparse filters.
-
-DEFAULT_WINDOW = "7d"
-TIME_PARAMETERS = ("since", "start", "end")
-BODY_COLUMNS = ("request", "response")
+from logstore.query.selection import select_logs
 
 
 class LogCursorPagination(CursorPagination):
@@ -35,17 +29,13 @@ class LogCursorPagination(CursorPagination):
 
 
 def filtered_logs(workspace, query_params):
-    params = query_params.copy()
-    if not any(params.get(name) for name in TIME_PARAMETERS):
-        params["since"] = DEFAULT_WINDOW
-    filterset = LogFilter(params, queryset=Log.objects.filter(workspace=workspace))
-    if not filterset.is_valid():
-        field, errors = next(iter(filterset.errors.items()))
+    selection = select_logs(Log.objects.filter(workspace=workspace), query_params, surface="api")
+    if not selection.is_valid:
+        [first, *_] = selection.details()
         raise InvalidRequest(
-            f"Invalid filter {field}: {errors[0]}",
-            details=[{"field": f, "message": str(e[0])} for f, e in filterset.errors.items()],
+            f"Invalid filter {first['field']}: {first['message']}", details=selection.details()
         )
-    return filterset.qs.defer(*BODY_COLUMNS)
+    return selection.queryset.without_bodies("metadata")
 
 
 def list_logs(request):
