@@ -38,8 +38,13 @@ def filter_params(query: Mapping, *, default_window: str | None = None, extra=()
     return params
 
 
-def contains_nul(params: QueryDict) -> bool:
-    return any("\x00" in value for _, values in params.lists() for value in values)
+def contains_nul(query: Mapping) -> bool:
+    items = query.lists() if isinstance(query, QueryDict) else query.items()
+    return any(
+        "\x00" in str(value)
+        for _, values in items
+        for value in (values if isinstance(values, list | tuple) else [values])
+    )
 
 
 @dataclass
@@ -77,8 +82,9 @@ def select_logs(queryset, query: Mapping, *, surface: str) -> Selection:
     """`queryset` (already scoped to the caller's workspaces) narrowed by `query`'s filters."""
     default_window = DEFAULT_WINDOWS[surface]
     params = filter_params(query, default_window=default_window)
-    if contains_nul(params):
-        # No database text column can hold NUL, so such a value could never match.
+    if contains_nul(query):
+        # No database text column can hold NUL, so such a value could never match; the check
+        # covers the surface's own parameters (chart breakdowns, columns) as well.
         return Selection(
             params=filter_params({}, default_window=default_window),
             queryset=queryset.none(),
