@@ -294,8 +294,8 @@ class Bench:
         self.stop_server()
 
         from bench.dataset import RowSource
-        from logstore.storage.orm import copy_rows
         from logstore.models import Log
+        from logstore.storage.orm import copy_rows
 
         end = datetime.now(UTC)
         source = RowSource(

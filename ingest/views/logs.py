@@ -15,36 +15,26 @@ from ingest.parsers import PayloadTooLarge, read_limited_body
 from ingest.serializers.logs import CustomLogSerializer
 from ingest.validation import flatten_errors
 from logstore.ingestion.feedback import trace_feedback
-from logstore.ingestion.store import IdempotencyConflict, InvalidLog, prepare_logs, store_logs
+from logstore.ingestion.store import prepare_logs, store_logs
 from logstore.models import SCOPE_LOGS_READ, SCOPE_LOGS_WRITE
-from logstore.query.filters import LogFilter
 from logstore.query.keyset import InvalidCursor
 from logstore.query.presenters import log_as_dict
+from logstore.query.selection import select_logs
 from logstore.storage import get_store
-from logstore.storage.port import log_columns
-
-# Without a time bound a list would walk a workspace's whole history to fill sparse filters.
-
-DEFAULT_WINDOW = "7d"
-TIME_PARAMETERS = ("since", "start", "end")
-
+from logstore.storage.port import without_bodies
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 
 
 def filtered_criteria(workspace, query_params):
-    params = query_params.copy()
-    if not any(params.get(name) for name in TIME_PARAMETERS):
-        params["since"] = DEFAULT_WINDOW
-    filterset = LogFilter(params)
-    if not filterset.is_valid():
-        field, errors = next(iter(filterset.errors.items()))
+    selection = select_logs(query_params, surface="api", workspace_ids=[workspace.pk])
+    if not selection.is_valid:
+        [first, *_] = selection.details()
         raise InvalidRequest(
-            f"Invalid filter {field}: {errors[0]}",
-            details=[{"field": f, "message": str(e[0])} for f, e in filterset.errors.items()],
+            f"Invalid filter {first['field']}: {first['message']}", details=selection.details()
         )
-    return filterset.criteria(workspace_ids=[workspace.pk])
+    return selection.criteria
 
 
 def page_size(query_params) -> int:
@@ -68,7 +58,7 @@ def list_logs(request):
             after=position if direction == "o" else None,
             before=position if direction == "n" else None,
             size=page_size(request.query_params),
-            columns=[c for c in log_columns() if c not in {"request", "response"}],
+            columns=without_bodies("metadata"),
         )
     except InvalidCursor:
         raise exceptions.NotFound("Invalid cursor") from None
@@ -151,14 +141,7 @@ class LogCollectionView(APIView):
         payload = request.data
         items = split_batch(payload)
         validate_items(items, batched=not isinstance(payload, dict) or len(items) > 1)
-        try:
-            logs = prepare_logs(items, request.headers)
-        except InvalidLog as exc:
-            where = f"logs[{exc.index}]" if len(items) > 1 else "log"
-            raise InvalidRequest(
-                f"Invalid {where}: {exc.path}: {exc.message}",
-                details=[{"index": exc.index, "field": exc.path, "message": exc.message}],
-            ) from None
+        logs = prepare_logs(items, request.headers, batched=len(items) > 1)
         idempotency_key = request.headers.get("Idempotency-Key", "").strip() or None
         if idempotency_key and len(idempotency_key) > MAX_IDEMPOTENCY_KEY_LENGTH:
             raise InvalidRequest(
@@ -166,20 +149,13 @@ class LogCollectionView(APIView):
             )
         if idempotency_key and not (idempotency_key.isascii() and idempotency_key.isprintable()):
             raise InvalidRequest("Idempotency-Key must be printable ASCII.")
-        try:
-            result = store_logs(
-                request.auth.workspace,
-                request.auth,
-                logs,
-                idempotency_key=idempotency_key,
-                request_hash=hashlib.sha256(raw).hexdigest() if idempotency_key else "",
-            )
-        except IdempotencyConflict:
-            raise InvalidRequest(
-                "This Idempotency-Key was already used with a different request body.",
-                status_code=409,
-                code="idempotency_conflict",
-            ) from None
+        result = store_logs(
+            request.auth.workspace,
+            request.auth,
+            logs,
+            idempotency_key=idempotency_key,
+            request_hash=hashlib.sha256(raw).hexdigest() if idempotency_key else "",
+        )
         return Response(result.body, status=result.status_code)
 
     def get(self, request):

@@ -4,11 +4,9 @@ The log changelist never counts and never pages with OFFSET: see `LogChangeList`
 docs/admin.md.
 """
 
-import json
 from urllib.parse import urlencode
 from uuid import UUID
 
-import orjson
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -19,6 +17,7 @@ from django.utils.html import format_html
 from django.utils.timezone import localtime
 
 from logstore.admin import list_filters as filters
+from logstore.core.jsoncodec import pretty
 from logstore.exports.writers import export_response
 from logstore.models import Log
 from logstore.query.access import workspaces_for
@@ -26,33 +25,10 @@ from logstore.query.filters import LogFilter
 from logstore.query.keyset import InvalidCursor
 from logstore.storage import get_store
 from logstore.storage.orm import criteria_q
-from logstore.storage.port import LogCriteria
+from logstore.storage.port import LogCriteria, without_bodies
+from logstore.templatetags.logstore_ui import status_badge
 
 CURSOR_VAR = filters.CURSOR_VAR
-# Bodies of real calls run to megabytes; past this the detail page shows the start only.
-MAX_PRETTY_CHARS = 200_000
-# What the changelist's columns read; the bodies, url and metadata stay in the database.
-LIST_COLUMNS = (
-    "status",
-    "is_success",
-    "method",
-    "provider",
-    "model",
-    "user",
-    "trace_id",
-    "span_id",
-    "parent_span_id",
-    "span_name",
-    "latency_ms",
-    "prompt_tokens",
-    "completion_tokens",
-    "total_tokens",
-    "streaming",
-    "organization",
-    "environment",
-    "received_at",
-    "api_key_id",
-)
 SEARCH_PREFIXES = {
     "trace": "trace_id",
     "span": "span_id",
@@ -75,24 +51,16 @@ def visible_workspaces(request):
     return cached
 
 
-def status_class(status):
-    return f"{status // 100}xx" if status else "none"
-
-
 def pretty_json(value):
-    try:
-        text = orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
-    except (TypeError, orjson.JSONEncodeError):
-        # Lone surrogates and huge integers: the standard library escapes what orjson refuses.
-        text = json.dumps(value, indent=2, ensure_ascii=True, default=str)
-    if len(text) <= MAX_PRETTY_CHARS:
+    text, length = pretty(value)
+    if len(text) == length:
         return format_html('<pre class="log-json">{}</pre>', text)
     return format_html(
         '<pre class="log-json">{}</pre><p class="help">Showing the first {} of {} characters; '
         "export the log as JSONL to read all of it.</p>",
-        text[:MAX_PRETTY_CHARS],
-        MAX_PRETTY_CHARS,
+        text,
         len(text),
+        length,
     )
 
 
@@ -167,7 +135,8 @@ class LogChangeList(ChangeList):
                 self.criteria,
                 after=cursor,
                 size=self.list_per_page,
-                columns=LIST_COLUMNS,
+                # The changelist shows no URL either; it can be as long as a body.
+                columns=[c for c in without_bodies() if c != "url"],
                 with_workspace=True,
             )
         except InvalidCursor as exc:
@@ -344,10 +313,7 @@ class LogAdmin(admin.ModelAdmin):
 
     @admin.display(description="status")
     def status_badge(self, log):
-        cls = status_class(log.status)
-        return format_html(
-            '<span class="log-status log-status-{}">{}</span>', cls, log.status or "—"
-        )
+        return status_badge(log)
 
     @admin.display(description="provider / model")
     def provider_model(self, log):

@@ -49,7 +49,7 @@ from logstore.storage.partitions import (
     is_partitioned,
     partition_bounds,
 )
-from logstore.storage.port import BODY_COLUMNS, LogCriteria, LogStore, PruneResult
+from logstore.storage.port import LogCriteria, LogStore, PruneResult
 
 # Below this many rows a multi-row INSERT (one round trip) beats COPY (two).
 COPY_MIN_ROWS = 10
@@ -417,13 +417,11 @@ class OrmLogStore(LogStore):
     transactional = True
     name = "orm"
 
-    def logs(self, criteria: LogCriteria, *, bodies=True, with_workspace=False):
-        """The queryset of `criteria`: the ORM-only door the Django admin's actions use."""
+    def logs(self, criteria: LogCriteria, *, with_workspace=False):
+        """The queryset of `criteria`, every column."""
         if criteria.matches_nothing:
             return Log.objects.none()
         queryset = Log.objects.filter(criteria_q(criteria))
-        if not bodies:
-            queryset = queryset.defer(*BODY_COLUMNS)
         if with_workspace:
             queryset = queryset.select_related("workspace")
         return queryset
@@ -446,13 +444,10 @@ class OrmLogStore(LogStore):
         after=None,
         before=None,
         size=None,
-        bodies=False,
         columns=None,
         with_workspace=False,
     ):
-        queryset = self.logs(
-            criteria, bodies=bodies or columns is not None, with_workspace=with_workspace
-        )
+        queryset = self.logs(criteria, with_workspace=with_workspace)
         if columns is not None:
             queryset = queryset.only(*_key_columns(columns, with_workspace))
         return keyset_page(queryset, after=after, before=before, size=size)
@@ -471,7 +466,7 @@ class OrmLogStore(LogStore):
         if workspace_ids is not None:
             queryset = queryset.filter(workspace_id__in=workspace_ids)
         return list(
-            queryset.defer(*BODY_COLUMNS)
+            queryset.without_bodies()
             .select_related("workspace")
             .order_by("created_at", "id")[:limit]
         )

@@ -14,12 +14,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from uuid import UUID
 
-from logstore.models import Log
+from logstore.models import BODY_FIELDS, Log
 from logstore.query.keyset import Page
 from logstore.query.series import BreakdownRow, Series
 
-# Columns too large for a list page; a list asks for them only when it shows them.
-BODY_COLUMNS = ("request", "response", "metadata")
 # (low, high) bounds a criteria can put on these integer columns, both inclusive.
 RANGE_COLUMNS = ("latency_ms", "total_tokens", "prompt_tokens", "completion_tokens")
 # Exact-match text columns a criteria can test for equality.
@@ -85,6 +83,11 @@ def log_columns() -> tuple[str, ...]:
     return tuple(field.attname for field in Log._meta.concrete_fields)
 
 
+def without_bodies(*keep) -> tuple[str, ...]:
+    """Every column but the bodies (`BODY_FIELDS`), plus `keep`: what lists and traces read."""
+    return tuple(name for name in log_columns() if name not in BODY_FIELDS or name in keep)
+
+
 @dataclass
 class PruneResult:
     # names of whole partitions dropped (or, in a dry run, that would be)
@@ -129,14 +132,12 @@ class LogStore(ABC):
         after: str | None = None,
         before: str | None = None,
         size: int | None = None,
-        bodies: bool = False,
         columns: Sequence[str] | None = None,
         with_workspace: bool = False,
     ) -> Page:
         """One keyset page of `size` (default keyset.PAGE_SIZE), newest first; never counts.
 
-        Rows carry every column but BODY_COLUMNS (all of them with `bodies`), or only
-        `columns` (and id, created_at, workspace_id) when given."""
+        Rows carry `columns` (None: all; id, created_at and workspace_id always)."""
 
     @abstractmethod
     def chunks(
