@@ -71,7 +71,6 @@ def api(api_key):
     """An API client authenticated with a key that has every scope."""
     client = APIClient()
     client.credentials(HTTP_X_PORTKEY_API_KEY=api_key.raw)
-    client.api_key = api_key
     return client
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from logstore.models import Log
-from project.settings import envrate
+from project.env import envrate
 from tests.payloads import openai_chat
 from tests.reliability.conftest import assert_json_error, post_logs
 
