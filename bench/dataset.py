@@ -13,11 +13,11 @@ from logstore.core.ids import uuid7
 from logstore.core.jsoncodec import dumps
 from logstore.ingestion.normalize import metadata_index
 from logstore.ingestion.store import prepare_logs
-from logstore.storage.orm import _row_plan, log_rows
+from logstore.storage.orm import log_rows, row_plan
 
 
 def column_positions():
-    names, _ = _row_plan()
+    names, _ = row_plan()
     return {name: i for i, name in enumerate(names)}
 
 
