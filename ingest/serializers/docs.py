@@ -12,6 +12,7 @@ class MetricsSerializer(serializers.Serializer):
     prompt_tokens = serializers.IntegerField(allow_null=True)
     completion_tokens = serializers.IntegerField(allow_null=True)
     total_tokens = serializers.IntegerField(allow_null=True)
+    cost = serializers.FloatField(allow_null=True, help_text="USD; null when no price is known.")
 
 
 class LogSummarySerializer(serializers.Serializer):
@@ -38,7 +39,30 @@ class LogSummarySerializer(serializers.Serializer):
     prompt_tokens = serializers.IntegerField(allow_null=True)
     completion_tokens = serializers.IntegerField(allow_null=True)
     total_tokens = serializers.IntegerField(allow_null=True)
+    cached_tokens = serializers.IntegerField(
+        allow_null=True, help_text="Prompt tokens read from the provider's cache."
+    )
+    cache_write_tokens = serializers.IntegerField(
+        allow_null=True, help_text="Prompt tokens written to the provider's cache."
+    )
+    reasoning_tokens = serializers.IntegerField(
+        allow_null=True, help_text="Completion tokens spent on reasoning."
+    )
     streaming = serializers.BooleanField()
+    cost = serializers.FloatField(
+        allow_null=True, help_text="What the call cost in USD; null when no price is known."
+    )
+    cost_currency = serializers.CharField(help_text='Always "USD".')
+    price_source = serializers.ChoiceField(
+        choices=["client", "override", "bundled", "none"],
+        help_text="Where the price came from: the client's own figure, an operator's price "
+        "override, the bundled price table, or none (no price known for the model).",
+    )
+    price_ref = serializers.CharField(
+        allow_blank=True,
+        help_text='Which price: the bundled table\'s version ("genai-prices 0.2.3") or the '
+        'override ("override 12").',
+    )
     metrics = MetricsSerializer()
     metadata = serializers.DictField(allow_null=True)
 

@@ -66,9 +66,9 @@ EXPORT_FIELDS = {
     "res_units": (("completion_tokens",), lambda log: log.completion_tokens),
     "total_units": (("total_tokens",), lambda log: log.total_tokens),
     "request_url": (("url",), lambda log: log.url or None),
-    # The log store does not price calls or run gateway configs: these stay null.
-    "cost": ((), lambda log: None),
-    "cost_currency": ((), lambda log: None),
+    # US dollars; null when no price is known for the model.
+    "cost": (("cost_usd",), lambda log: float(log.cost_usd) if log.cost_usd is not None else None),
+    "cost_currency": ((), lambda log: "USD"),
     "response_time": (("latency_ms",), lambda log: log.latency_ms),
     "response_status_code": (("status",), lambda log: log.status),
     "mode": ((), lambda log: None),
@@ -126,11 +126,7 @@ RANGE_KEYS = {
     "response_tokens": ("completion_tokens_min", "completion_tokens_max"),
     "weighted_feedback": ("feedback_min", "feedback_max"),
     "response_time": ("latency_min", "latency_max"),
-}
-UNSUPPORTED_KEYS = {
-    "cost": "the log store does not record the cost of calls",
-    "cost_min": "the log store does not record the cost of calls",
-    "cost_max": "the log store does not record the cost of calls",
+    "cost": ("cost_min", "cost_max"),
 }
 PAGING_KEYS = {"page_size", "current_page"}
 
@@ -203,8 +199,6 @@ def filters_to_params(filters) -> dict:
     for key, value in filters.items():
         if value is None or key in PAGING_KEYS:
             continue
-        if key in UNSUPPORTED_KEYS:
-            raise ExportError(f"filters.{key} is not supported: {UNSUPPORTED_KEYS[key]}.")
         if key in {"time_of_generation_min", "time_of_generation_max", "created_at"}:
             if key == "created_at":
                 low, high, low_incl, high_incl = _bounds(key, value)
