@@ -71,4 +71,6 @@ def reprice_logs(
         report.changed += len(changed)
         if progress:
             progress(min((end - chunk[-1].created_at).total_seconds() / span, 1.0), report)
+    if progress:
+        progress(1.0, report)
     return report

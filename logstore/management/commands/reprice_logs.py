@@ -44,9 +44,11 @@ class Command(BaseCommand):
             target = Workspace.objects.filter(slug=workspace).first()
             if target is None:
                 raise CommandError(f"No workspace {workspace!r}.")
-        end_at = _time(end) if end else timezone.now() + timedelta(days=1)
+        now = timezone.now()
+        # Clients may date a call up to a day ahead (see ingestion.normalize): include those.
+        end_at = _time(end) if end else now + timedelta(days=1)
         if days is not None:
-            start_at = end_at - timedelta(days=days)
+            start_at = now - timedelta(days=days)
         elif start:
             start_at = _time(start)
         else:
@@ -63,8 +65,7 @@ class Command(BaseCommand):
             batch_size=batch_size,
             progress=self._progress,
         )
-        if report.examined:
-            self.stderr.write("")
+        self.stderr.write("")
         self.stdout.write(f"Repriced {report.changed} of {report.examined} log(s).")
 
     def _progress(self, fraction, report):
