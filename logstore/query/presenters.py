@@ -2,6 +2,8 @@
 
 from decimal import Decimal
 
+from logstore.core.times import iso
+
 DERIVED_FIELDS = (
     "trace_id",
     "span_id",
@@ -28,10 +30,6 @@ DERIVED_FIELDS = (
 # What the call cost: USD (null when no price is known, which is not $0) and where the price
 # came from: client, override, bundled (price_ref names the table's version) or none.
 COST_FIELDS = ("cost", "cost_currency", "price_source", "price_ref")
-
-
-def _iso(value):
-    return value.isoformat().replace("+00:00", "Z") if value else None
 
 
 def cost_text(amount: Decimal | None) -> str:
@@ -71,8 +69,8 @@ def log_as_dict(log, *, include_bodies=True) -> dict:
         "id": str(log.id),
         "_id": str(log.id),
         "workspace": log.workspace.slug if "workspace" in log._state.fields_cache else None,
-        "created_at": _iso(log.created_at),
-        "received_at": _iso(log.received_at),
+        "created_at": iso(log.created_at),
+        "received_at": iso(log.received_at),
     }
     if data["workspace"] is None:
         data.pop("workspace")
