@@ -194,3 +194,21 @@ def test_another_workspaces_override_does_not_apply(api, other_workspace):
         valid_from=timezone.now() - timedelta(days=1),
     )
     assert post(api, openai_chat(model="gpt-4o-mini")).price_source == "bundled"
+
+
+@pytest.mark.parametrize(
+    ("provider", "priced"),
+    [
+        ("openai", True),
+        ("my-gateway", True),  # unknown to the table: priced by the model's name
+        ("groq", False),  # a known provider that does not serve gpt-4o-mini
+        ("ollama", False),  # local models have no list price
+    ],
+)
+def test_it_prices_by_provider_and_model(api, provider, priced):
+    body = openai_chat(model="gpt-4o-mini")
+    body["request"]["provider"] = provider
+    log = post(api, body)
+    assert log.provider == provider
+    assert (log.cost_usd == GPT_4O_MINI_9_IN_3_OUT) is priced
+    assert (log.price_source == "bundled") is priced

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import genai_prices
 from genai_prices import Usage
+from genai_prices.data_snapshot import find_provider_by_id, get_snapshot
 
 # Our provider names (see ingestion.normalize.PROVIDER_HOSTS) where genai-prices spells them
 # differently. Providers missing here are passed through as they are.
@@ -44,18 +45,16 @@ def lookup(provider, model, usage, at: datetime) -> BundledPrice | None:
         return None
     tokens = _usage(usage)
     provider_id = PROVIDER_IDS.get(provider, provider) or None
+    if provider_id and find_provider_by_id(get_snapshot().providers, provider_id) is None:
+        # A gateway or proxy the table does not know ("portkey", a company's own): price the
+        # model by its name alone. A known provider without the model stays unpriced.
+        provider_id = None
     try:
         result = genai_prices.calc_price(
             tokens, model, provider_id=provider_id, genai_request_timestamp=at
         )
     except LookupError:
-        if provider_id is None:
-            return None
-        # A gateway or proxy name ("portkey", "litellm"): price the model by its name alone.
-        try:
-            result = genai_prices.calc_price(tokens, model, genai_request_timestamp=at)
-        except LookupError:
-            return None
+        return None
     except ValueError:  # a usage the table cannot price (e.g. more cached than input tokens)
         return None
     return BundledPrice(

@@ -64,7 +64,7 @@ def matching_price(workspace_id, provider, model, at: datetime) -> ModelPrice | 
         p
         for p in _all_prices()
         if p.workspace_id in (None, workspace_id)
-        and p.provider in ("", provider)
+        and p.provider.lower() in ("", provider)
         and p.valid_from <= at
         and (model == p.model if p.match == ModelPrice.Match.EXACT else model.startswith(p.model))
     ]
