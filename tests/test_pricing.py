@@ -212,3 +212,36 @@ def test_it_prices_by_provider_and_model(api, provider, priced):
     assert log.provider == provider
     assert (log.cost_usd == GPT_4O_MINI_9_IN_3_OUT) is priced
     assert (log.price_source == "bundled") is priced
+
+
+def test_the_flat_rate_shortcut_agrees_with_genai_prices_for_every_model():
+    """bundled.flat_cost skips genai-prices' general calculation for flat token prices; it
+    must give the very same figure for every model in the table where it applies."""
+    from datetime import UTC, datetime
+
+    from genai_prices import Usage as TableUsage
+    from genai_prices.data import providers
+
+    from logstore.pricing.bundled import flat_cost
+    from logstore.pricing.costing import Usage
+
+    now = datetime.now(UTC)
+    usages = [Usage(1000, 500), Usage(1000, 500, cached=300, cache_write=200)]
+    checked = 0
+    for usage in usages:
+        counts = {
+            "input_tokens": usage.input,
+            "output_tokens": usage.output,
+            "cache_read_tokens": usage.cached,
+            "cache_write_tokens": usage.cache_write,
+        }
+        table_usage = TableUsage(**{k: v for k, v in counts.items() if v})
+        for provider in providers:
+            for model in provider.models:
+                fast = flat_cost(model.get_prices(now), usage)
+                if fast is None:
+                    continue
+                expected = model.calc_price(table_usage, provider, genai_request_timestamp=now)
+                assert fast == expected.total_price, (provider.id, model.id, usage)
+                checked += 1
+    assert checked > 2000  # most of the table is flat-priced
