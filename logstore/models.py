@@ -48,6 +48,9 @@ class ApiKeyQuerySet(models.QuerySet):
     def active(self):
         return self.filter(revoked_at__isnull=True)
 
+    def revoked(self):
+        return self.filter(revoked_at__isnull=False)
+
 
 class ApiKey(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="api_keys")
@@ -170,9 +173,15 @@ class Log(models.Model):
     total_tokens = models.PositiveIntegerField(null=True, blank=True)
     # Parts of the usage that are priced differently: cache reads and writes (inside
     # prompt_tokens) and reasoning tokens (inside completion_tokens, except Gemini's).
-    cached_tokens = models.PositiveIntegerField(null=True, blank=True)
-    cache_write_tokens = models.PositiveIntegerField(null=True, blank=True)
-    reasoning_tokens = models.PositiveIntegerField(null=True, blank=True)
+    cached_tokens = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Prompt tokens read from the provider's cache."
+    )
+    cache_write_tokens = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Prompt tokens written to the provider's cache."
+    )
+    reasoning_tokens = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Completion tokens spent on reasoning."
+    )
     streaming = models.BooleanField(default=False)
     # USD; twelve decimals keep a single cheap token ($0.000000075) exact. NULL is "no price",
     # which is not the same as a call that cost nothing.

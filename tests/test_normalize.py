@@ -5,10 +5,10 @@ from decimal import Decimal
 
 import pytest
 
+from logstore.core.redaction import mask_secret
 from logstore.ingestion.normalize import (
     HeaderDefaults,
     NormalizationError,
-    mask_secret,
     metadata_index,
     normalize_log,
     parse_time,

@@ -33,12 +33,16 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="log",
             name="cache_write_tokens",
-            field=models.PositiveIntegerField(blank=True, null=True),
+            field=models.PositiveIntegerField(
+                blank=True, null=True, help_text="Prompt tokens written to the provider's cache."
+            ),
         ),
         migrations.AddField(
             model_name="log",
             name="cached_tokens",
-            field=models.PositiveIntegerField(blank=True, null=True),
+            field=models.PositiveIntegerField(
+                blank=True, null=True, help_text="Prompt tokens read from the provider's cache."
+            ),
         ),
         migrations.AddField(
             model_name="log",
@@ -68,7 +72,9 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="log",
             name="reasoning_tokens",
-            field=models.PositiveIntegerField(blank=True, null=True),
+            field=models.PositiveIntegerField(
+                blank=True, null=True, help_text="Completion tokens spent on reasoning."
+            ),
         ),
         migrations.CreateModel(
             name="ModelPrice",
