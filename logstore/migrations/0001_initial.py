@@ -10,6 +10,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
@@ -18,425 +19,189 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name="Workspace",
+            name='Workspace',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=200)),
-                ("slug", models.SlugField(max_length=100, unique=True)),
-                (
-                    "retention_days",
-                    models.PositiveIntegerField(
-                        blank=True,
-                        help_text="Logs older than this are pruned. Empty keeps them forever.",
-                        null=True,
-                    ),
-                ),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "members",
-                    models.ManyToManyField(
-                        blank=True, related_name="logstore_workspaces", to=settings.AUTH_USER_MODEL
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=200)),
+                ('slug', models.SlugField(max_length=100, unique=True)),
+                ('retention_days', models.PositiveIntegerField(blank=True, help_text='Logs older than this are pruned. Empty keeps them forever.', null=True)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('members', models.ManyToManyField(blank=True, related_name='logstore_workspaces', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["slug"],
+                'ordering': ['slug'],
             },
         ),
         migrations.CreateModel(
-            name="ApiKey",
+            name='ApiKey',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=200)),
-                ("prefix", models.CharField(editable=False, max_length=16, unique=True)),
-                ("hashed_key", models.CharField(editable=False, max_length=64)),
-                ("scopes", models.JSONField(default=logstore.models.default_scopes)),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("last_used_at", models.DateTimeField(blank=True, editable=False, null=True)),
-                ("revoked_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "workspace",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="api_keys",
-                        to="logstore.workspace",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=200)),
+                ('prefix', models.CharField(editable=False, max_length=16, unique=True)),
+                ('hashed_key', models.CharField(editable=False, max_length=64)),
+                ('scopes', models.JSONField(default=logstore.models.default_scopes)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('last_used_at', models.DateTimeField(blank=True, editable=False, null=True)),
+                ('revoked_at', models.DateTimeField(blank=True, null=True)),
+                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_keys', to='logstore.workspace')),
             ],
             options={
-                "verbose_name": "API key",
-                "ordering": ["workspace__slug", "name"],
+                'verbose_name': 'API key',
+                'ordering': ['workspace__slug', 'name'],
             },
         ),
         migrations.CreateModel(
-            name="ApiKeyUsage",
+            name='ApiKeyUsage',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("day", models.DateField()),
-                ("accepted_logs", models.PositiveBigIntegerField(default=0)),
-                ("accepted_requests", models.PositiveBigIntegerField(default=0)),
-                ("rejected_requests", models.PositiveBigIntegerField(default=0)),
-                ("bytes_received", models.PositiveBigIntegerField(default=0)),
-                (
-                    "api_key",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="usage",
-                        to="logstore.apikey",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('day', models.DateField()),
+                ('accepted_logs', models.PositiveBigIntegerField(default=0)),
+                ('accepted_requests', models.PositiveBigIntegerField(default=0)),
+                ('rejected_requests', models.PositiveBigIntegerField(default=0)),
+                ('bytes_received', models.PositiveBigIntegerField(default=0)),
+                ('api_key', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='usage', to='logstore.apikey')),
             ],
             options={
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("api_key", "day"), name="apikeyusage_key_day_uniq"
-                    )
-                ],
+                'constraints': [models.UniqueConstraint(fields=('api_key', 'day'), name='apikeyusage_key_day_uniq')],
             },
         ),
         migrations.CreateModel(
-            name="SavedFilter",
+            name='SavedFilter',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=200)),
-                ("query", models.TextField(help_text="The filter as URL query parameters.")),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "workspace",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="logstore.workspace",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=200)),
+                ('query', models.TextField(help_text='The filter as URL query parameters.')),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='logstore.workspace')),
             ],
             options={
-                "ordering": ["name"],
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("workspace", "name"), name="savedfilter_ws_name_uniq"
-                    )
-                ],
+                'ordering': ['name'],
+                'constraints': [models.UniqueConstraint(fields=('workspace', 'name'), name='savedfilter_ws_name_uniq')],
             },
         ),
         migrations.CreateModel(
-            name="RejectedRequest",
+            name='RejectedRequest',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("key_prefix", models.CharField(blank=True, default="", max_length=32)),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("path", models.CharField(blank=True, default="", max_length=500)),
-                ("status_code", models.PositiveSmallIntegerField()),
-                ("reason", models.TextField()),
-                ("excerpt", models.TextField(blank=True, default="")),
-                (
-                    "api_key",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="logstore.apikey",
-                    ),
-                ),
-                (
-                    "workspace",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="logstore.workspace",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('key_prefix', models.CharField(blank=True, default='', max_length=32)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('path', models.CharField(blank=True, default='', max_length=500)),
+                ('status_code', models.PositiveSmallIntegerField()),
+                ('reason', models.TextField()),
+                ('excerpt', models.TextField(blank=True, default='')),
+                ('api_key', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='logstore.apikey')),
+                ('workspace', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='logstore.workspace')),
             ],
             options={
-                "ordering": ["-created_at", "-id"],
-                "indexes": [models.Index(fields=["-created_at"], name="rejected_created_idx")],
+                'ordering': ['-created_at', '-id'],
+                'indexes': [models.Index(fields=['-created_at'], name='rejected_created_idx')],
             },
         ),
         migrations.CreateModel(
-            name="MetadataKey",
+            name='MetadataKey',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("key", models.CharField(max_length=256)),
-                ("first_seen_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("last_seen_at", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "workspace",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="logstore.workspace",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('key', models.CharField(max_length=256)),
+                ('first_seen_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('last_seen_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='logstore.workspace')),
             ],
             options={
-                "indexes": [
-                    models.Index(
-                        fields=["workspace", "-last_seen_at"], name="metadatakey_recent_idx"
-                    )
-                ],
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("workspace", "key"), name="metadatakey_ws_key_uniq"
-                    )
-                ],
+                'indexes': [models.Index(fields=['workspace', '-last_seen_at'], name='metadatakey_recent_idx')],
+                'constraints': [models.UniqueConstraint(fields=('workspace', 'key'), name='metadatakey_ws_key_uniq')],
             },
         ),
         migrations.CreateModel(
-            name="LogExport",
+            name='LogExport',
             fields=[
-                (
-                    "id",
-                    models.UUIDField(
-                        default=uuid_utils.compat.uuid7,
-                        editable=False,
-                        primary_key=True,
-                        serialize=False,
-                    ),
-                ),
-                ("created_by", models.CharField(blank=True, default="", max_length=256)),
-                ("description", models.TextField(blank=True, default="")),
-                ("filters", models.JSONField(default=dict)),
-                ("requested_data", models.JSONField(default=list)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("draft", "Draft"),
-                            ("in_progress", "In Progress"),
-                            ("success", "Success"),
-                            ("failed", "Failed"),
-                            ("stopped", "Stopped"),
-                        ],
-                        default="draft",
-                        max_length=16,
-                    ),
-                ),
-                ("total_records", models.PositiveIntegerField(default=0)),
-                ("records_written", models.PositiveIntegerField(default=0)),
-                ("file_name", models.CharField(blank=True, default="", max_length=500)),
-                ("error", models.TextField(blank=True, default="")),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("last_updated_at", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "workspace",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="logstore.workspace",
-                    ),
-                ),
+                ('id', models.UUIDField(default=uuid_utils.compat.uuid7, editable=False, primary_key=True, serialize=False)),
+                ('created_by', models.CharField(blank=True, default='', max_length=256)),
+                ('description', models.TextField(blank=True, default='')),
+                ('filters', models.JSONField(default=dict)),
+                ('requested_data', models.JSONField(default=list)),
+                ('status', models.CharField(choices=[('draft', 'Draft'), ('in_progress', 'In Progress'), ('success', 'Success'), ('failed', 'Failed'), ('stopped', 'Stopped')], default='draft', max_length=16)),
+                ('total_records', models.PositiveIntegerField(default=0)),
+                ('records_written', models.PositiveIntegerField(default=0)),
+                ('file_name', models.CharField(blank=True, default='', max_length=500)),
+                ('error', models.TextField(blank=True, default='')),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('last_updated_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='logstore.workspace')),
             ],
             options={
-                "ordering": ["-created_at", "-id"],
-                "indexes": [
-                    models.Index(fields=["workspace", "-created_at"], name="export_ws_created_idx")
-                ],
+                'ordering': ['-created_at', '-id'],
+                'indexes': [models.Index(fields=['workspace', '-created_at'], name='export_ws_created_idx')],
             },
         ),
         migrations.CreateModel(
-            name="Log",
+            name='Log',
             fields=[
-                (
-                    "id",
-                    models.UUIDField(
-                        default=uuid_utils.compat.uuid7,
-                        editable=False,
-                        primary_key=True,
-                        serialize=False,
-                    ),
-                ),
-                (
-                    "created_at",
-                    models.DateTimeField(help_text="When the call happened, as the client said."),
-                ),
-                ("received_at", models.DateTimeField(help_text="When this server stored it.")),
-                ("trace_id", models.CharField(max_length=256)),
-                ("span_id", models.CharField(blank=True, default="", max_length=256)),
-                ("parent_span_id", models.CharField(blank=True, default="", max_length=256)),
-                ("span_name", models.CharField(blank=True, default="", max_length=256)),
-                ("user", models.CharField(blank=True, default="", max_length=256)),
-                ("organization", models.CharField(blank=True, default="", max_length=256)),
-                ("environment", models.CharField(blank=True, default="", max_length=256)),
-                ("provider", models.CharField(blank=True, default="", max_length=128)),
-                ("model", models.CharField(blank=True, default="", max_length=256)),
-                ("method", models.CharField(blank=True, default="", max_length=16)),
-                ("url", models.TextField(blank=True, default="")),
-                ("status", models.PositiveSmallIntegerField(blank=True, null=True)),
-                ("is_success", models.BooleanField(default=True)),
-                ("latency_ms", models.PositiveIntegerField(blank=True, null=True)),
-                ("prompt_tokens", models.PositiveIntegerField(blank=True, null=True)),
-                ("completion_tokens", models.PositiveIntegerField(blank=True, null=True)),
-                ("total_tokens", models.PositiveIntegerField(blank=True, null=True)),
-                ("streaming", models.BooleanField(default=False)),
-                ("request", logstore.core.fields.JSONTextField(default=dict)),
-                ("response", logstore.core.fields.JSONTextField(default=dict)),
-                ("metadata", logstore.core.fields.JSONTextField(blank=True, null=True)),
-                ("metadata_index", models.JSONField(blank=True, default=dict)),
-                (
-                    "api_key",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="logstore.apikey",
-                    ),
-                ),
-                (
-                    "workspace",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="logstore.workspace",
-                    ),
-                ),
+                ('id', models.UUIDField(default=uuid_utils.compat.uuid7, editable=False, primary_key=True, serialize=False)),
+                ('created_at', models.DateTimeField(help_text='When the call happened, as the client said.')),
+                ('received_at', models.DateTimeField(help_text='When this server stored it.')),
+                ('trace_id', models.CharField(max_length=256)),
+                ('span_id', models.CharField(blank=True, default='', max_length=256)),
+                ('parent_span_id', models.CharField(blank=True, default='', max_length=256)),
+                ('span_name', models.CharField(blank=True, default='', max_length=256)),
+                ('user', models.CharField(blank=True, default='', max_length=256)),
+                ('organization', models.CharField(blank=True, default='', max_length=256)),
+                ('environment', models.CharField(blank=True, default='', max_length=256)),
+                ('provider', models.CharField(blank=True, default='', max_length=128)),
+                ('model', models.CharField(blank=True, default='', max_length=256)),
+                ('method', models.CharField(blank=True, default='', max_length=16)),
+                ('url', models.TextField(blank=True, default='')),
+                ('status', models.PositiveSmallIntegerField(blank=True, null=True)),
+                ('is_success', models.BooleanField(default=True)),
+                ('latency_ms', models.PositiveIntegerField(blank=True, null=True)),
+                ('prompt_tokens', models.PositiveIntegerField(blank=True, null=True)),
+                ('completion_tokens', models.PositiveIntegerField(blank=True, null=True)),
+                ('total_tokens', models.PositiveIntegerField(blank=True, null=True)),
+                ('streaming', models.BooleanField(default=False)),
+                ('request', logstore.core.fields.JSONTextField(default=dict)),
+                ('response', logstore.core.fields.JSONTextField(default=dict)),
+                ('metadata', logstore.core.fields.JSONTextField(blank=True, null=True)),
+                ('metadata_index', models.JSONField(blank=True, default=dict)),
+                ('api_key', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='logstore.apikey')),
+                ('workspace', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='logstore.workspace')),
             ],
             options={
-                "ordering": ["-created_at", "-id"],
-                "indexes": [
-                    models.Index(
-                        fields=["workspace", "-created_at", "-id"], name="log_ws_created_idx"
-                    ),
-                    models.Index(
-                        fields=["workspace", "trace_id", "created_at"], name="log_ws_trace_idx"
-                    ),
-                    models.Index(fields=["workspace", "span_id"], name="log_ws_span_idx"),
-                    models.Index(
-                        fields=["workspace", "user", "-created_at"], name="log_ws_user_idx"
-                    ),
-                    models.Index(
-                        fields=["workspace", "organization", "-created_at"], name="log_ws_org_idx"
-                    ),
-                    models.Index(
-                        fields=["workspace", "model", "-created_at"], name="log_ws_model_idx"
-                    ),
-                    models.Index(
-                        condition=models.Q(("is_success", False)),
-                        fields=["workspace", "-created_at"],
-                        name="log_ws_errors_idx",
-                    ),
-                ],
+                'ordering': ['-created_at', '-id'],
+                'indexes': [models.Index(fields=['workspace', '-created_at', '-id'], name='log_ws_created_idx'), models.Index(fields=['workspace', 'trace_id', 'created_at'], name='log_ws_trace_idx'), models.Index(fields=['workspace', 'span_id'], name='log_ws_span_idx'), models.Index(fields=['workspace', 'user', '-created_at'], name='log_ws_user_idx'), models.Index(fields=['workspace', 'organization', '-created_at'], name='log_ws_org_idx'), models.Index(fields=['workspace', 'model', '-created_at'], name='log_ws_model_idx'), models.Index(condition=models.Q(('is_success', False)), fields=['workspace', '-created_at'], name='log_ws_errors_idx')],
             },
         ),
         migrations.CreateModel(
-            name="IdempotencyRecord",
+            name='IdempotencyRecord',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("key", models.CharField(max_length=256)),
-                ("request_hash", models.CharField(max_length=64)),
-                ("status_code", models.PositiveSmallIntegerField()),
-                ("response", models.JSONField()),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "workspace",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="logstore.workspace",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('key', models.CharField(max_length=256)),
+                ('request_hash', models.CharField(max_length=64)),
+                ('status_code', models.PositiveSmallIntegerField()),
+                ('response', models.JSONField()),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='logstore.workspace')),
             ],
             options={
-                "indexes": [models.Index(fields=["created_at"], name="idempotency_created_idx")],
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("workspace", "key"), name="idempotency_ws_key_uniq"
-                    )
-                ],
+                'indexes': [models.Index(fields=['created_at'], name='idempotency_created_idx')],
+                'constraints': [models.UniqueConstraint(fields=('workspace', 'key'), name='idempotency_ws_key_uniq')],
             },
         ),
         migrations.CreateModel(
-            name="Feedback",
+            name='Feedback',
             fields=[
-                (
-                    "id",
-                    models.UUIDField(
-                        default=uuid_utils.compat.uuid7,
-                        editable=False,
-                        primary_key=True,
-                        serialize=False,
-                    ),
-                ),
-                ("trace_id", models.CharField(max_length=256)),
-                ("value", models.SmallIntegerField()),
-                ("weight", models.FloatField(default=1.0)),
-                ("metadata", models.JSONField(blank=True, null=True)),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "api_key",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="logstore.apikey",
-                    ),
-                ),
-                (
-                    "workspace",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="logstore.workspace",
-                    ),
-                ),
+                ('id', models.UUIDField(default=uuid_utils.compat.uuid7, editable=False, primary_key=True, serialize=False)),
+                ('trace_id', models.CharField(max_length=256)),
+                ('value', models.SmallIntegerField()),
+                ('weight', models.FloatField(default=1.0)),
+                ('metadata', models.JSONField(blank=True, null=True)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('api_key', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='logstore.apikey')),
+                ('workspace', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='logstore.workspace')),
             ],
             options={
-                "ordering": ["-created_at", "-id"],
-                "indexes": [
-                    models.Index(fields=["workspace", "trace_id"], name="feedback_ws_trace_idx")
-                ],
+                'ordering': ['-created_at', '-id'],
+                'indexes': [models.Index(fields=['workspace', 'trace_id'], name='feedback_ws_trace_idx')],
             },
         ),
     ]

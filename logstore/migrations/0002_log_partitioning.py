@@ -35,10 +35,8 @@ def partition_log_table(apps, schema_editor):
         "USING gin (metadata_index jsonb_path_ops)"
     )
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' "
-            "AND 'lz4' = ANY(enumvals)"
-        )
+        cursor.execute("SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' "
+                       "AND 'lz4' = ANY(enumvals)")
         has_lz4 = cursor.fetchone() is not None
     if has_lz4:
         for column in LZ4_COLUMNS:

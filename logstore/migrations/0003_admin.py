@@ -4,13 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("logstore", "0002_log_partitioning"),
+        ('logstore', '0002_log_partitioning'),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name="log",
-            index=models.Index(fields=["-created_at", "-id"], name="log_created_idx"),
+            model_name='log',
+            index=models.Index(fields=['-created_at', '-id'], name='log_created_idx'),
         ),
     ]

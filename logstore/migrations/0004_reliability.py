@@ -4,34 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("logstore", "0003_admin"),
+        ('logstore', '0003_admin'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="RateLimitWindow",
+            name='RateLimitWindow',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("api_key_id", models.BigIntegerField()),
-                (
-                    "window_start",
-                    models.BigIntegerField(help_text="Start of the window, in epoch seconds."),
-                ),
-                ("requests", models.PositiveIntegerField(default=0)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('api_key_id', models.BigIntegerField()),
+                ('window_start', models.BigIntegerField(help_text='Start of the window, in epoch seconds.')),
+                ('requests', models.PositiveIntegerField(default=0)),
             ],
             options={
-                "indexes": [models.Index(fields=["window_start"], name="ratelimit_window_idx")],
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("api_key_id", "window_start"), name="ratelimit_key_window_uniq"
-                    )
-                ],
+                'indexes': [models.Index(fields=['window_start'], name='ratelimit_window_idx')],
+                'constraints': [models.UniqueConstraint(fields=('api_key_id', 'window_start'), name='ratelimit_key_window_uniq')],
             },
         ),
     ]
