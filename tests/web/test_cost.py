@@ -48,50 +48,50 @@ A = Decimal("0.000039")
 B = Decimal("0.0039")
 
 
-def test_the_list_shows_each_calls_cost_and_no_price_for_an_unknown_model(web, api_key, send):
-    send(api_key, [call(model="gpt-4o-mini"), call(model="mystery-model")])
+def test_the_list_shows_each_calls_cost_and_no_price_for_an_unknown_model(web, api_key, post_logs):
+    post_logs([call(model="gpt-4o-mini"), call(model="mystery-model")], key=api_key)
     body = web.get("/?since=1h").content.decode()
     assert "$0.00000315" in body
     assert "no price" in body
     assert "$0<" not in body
 
 
-def test_the_log_page_shows_the_cost_and_the_price_used(web, api_key, send):
-    (log_id,) = send(api_key, [call(model="gpt-4o-mini")])
+def test_the_log_page_shows_the_cost_and_the_price_used(web, api_key, post_logs):
+    (log_id,) = post_logs([call(model="gpt-4o-mini")], key=api_key)
     body = web.get(f"/log/{log_id}/").content.decode()
     assert '<span class="cost">$0.00000315</span>' in body
     assert "bundled table, genai-prices" in body
     assert "$0.15/input MTok" in body
-    (unknown,) = send(api_key, [call(model="mystery-model")])
+    (unknown,) = post_logs([call(model="mystery-model")], key=api_key)
     assert '<span class="cost">no price</span>' in web.get(f"/log/{unknown}/").content.decode()
 
 
-def test_the_log_page_names_the_override_that_priced_it(web, api_key, send, house_prices):
-    (log_id,) = send(api_key, [call(model="house-a")])
+def test_the_log_page_names_the_override_that_priced_it(web, api_key, post_logs, house_prices):
+    (log_id,) = post_logs([call(model="house-a")], key=api_key)
     price = ModelPrice.objects.get(model="house-a")
     body = web.get(f"/log/{log_id}/").content.decode()
     assert f"price override (override {price.pk})" in body
     assert "$1/input MTok, $10/output MTok" in body
 
 
-def test_a_trace_totals_the_cost_of_its_spans(web, api_key, send, house_prices):
+def test_a_trace_totals_the_cost_of_its_spans(web, api_key, post_logs, house_prices):
     spans = [call(model="house-a"), call(model="house-b"), call(model="mystery-model")]
     for index, span in enumerate(spans):
         span.update(trace_id="t-cost", span_id=f"s{index}")
-    send(api_key, spans)
+    post_logs(spans, key=api_key)
     body = web.get("/traces/t-cost/").content.decode()
     assert f"${(A + B):.6f}" == "$0.003939"
     assert "$0.00394 <span" in body or "$0.00394<" in body  # three significant digits
     assert "+ 1 span without a price" in body
 
 
-def test_charts_total_cost_per_bucket_and_overall(web, api_key, send, house_prices):
+def test_charts_total_cost_per_bucket_and_overall(web, api_key, post_logs, house_prices):
     when = (datetime.now(UTC) - timedelta(minutes=90)).replace(second=30).isoformat()
     logs = [call(model="house-a"), call(model="house-a"), call(model="house-b")]
     logs.append(call(model="mystery-model"))
     for body in logs:
         body["createdAt"] = when
-    send(api_key, logs)
+    post_logs(logs, key=api_key)
     now = datetime.now(UTC)
     series = charts.timeseries(Log.objects.all(), now - timedelta(hours=3), now)
     (bucket,) = [b for b in series.buckets if b.requests]
@@ -104,9 +104,8 @@ def test_charts_total_cost_per_bucket_and_overall(web, api_key, send, house_pric
     assert "Cost over time" in page
 
 
-def test_breakdowns_rank_by_cost_with_hand_computed_sums(web, api_key, send, house_prices):
-    send(
-        api_key,
+def test_breakdowns_rank_by_cost_with_hand_computed_sums(web, api_key, post_logs, house_prices):
+    post_logs(
         [
             call("alice", "house-a", customer="acme", tier="free"),
             call("alice", "house-a", customer="acme", tier="free"),
@@ -137,9 +136,10 @@ def test_breakdowns_rank_by_cost_with_hand_computed_sums(web, api_key, send, hou
     assert "$0.00394" in page  # globex: A + B
 
 
-def test_the_users_page_totals_each_user_and_links_to_their_logs(web, api_key, send, house_prices):
-    send(
-        api_key,
+def test_the_users_page_totals_each_user_and_links_to_their_logs(
+    web, api_key, post_logs, house_prices
+):
+    post_logs(
         [
             call("alice", "house-a", latency=100, minutes_ago=5),
             call("alice", "house-a", latency=300, minutes_ago=3),
@@ -166,9 +166,8 @@ def test_the_users_page_totals_each_user_and_links_to_their_logs(web, api_key, s
     assert by_p95.index(">bob<") < by_p95.index(">carol<") < by_p95.index(">alice<")
 
 
-def test_the_users_page_groups_by_any_metadata_key(web, api_key, send, house_prices):
-    send(
-        api_key,
+def test_the_users_page_groups_by_any_metadata_key(web, api_key, post_logs, house_prices):
+    post_logs(
         [
             call("alice", "house-a", customer="acme"),
             call("bob", "house-b", customer="globex"),
@@ -184,9 +183,9 @@ def test_the_users_page_groups_by_any_metadata_key(web, api_key, send, house_pri
 
 
 def test_the_users_page_shows_only_the_members_workspaces(
-    web, api_key, other_api_key, send, house_prices
+    web, api_key, other_api_key, post_logs, house_prices
 ):
-    send(api_key, [call("alice", "house-a")])
-    send(other_api_key, [call("mallory", "gpt-4o-mini")])
+    post_logs([call("alice", "house-a")], key=api_key)
+    post_logs([call("mallory", "gpt-4o-mini")], key=other_api_key)
     body = web.get("/users/?since=1h").content.decode()
     assert ">alice<" in body and "mallory" not in body
