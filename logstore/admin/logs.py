@@ -23,6 +23,7 @@ from logstore.models import Log
 from logstore.query.access import workspaces_for
 from logstore.query.filters import LogFilter
 from logstore.query.keyset import InvalidCursor
+from logstore.query.presenters import cost_display
 from logstore.storage import get_store
 from logstore.storage.orm import criteria_q
 from logstore.storage.port import LogCriteria, without_bodies
@@ -174,6 +175,7 @@ class LogAdmin(admin.ModelAdmin):
         "span_name",
         "latency",
         "total_tokens",
+        "cost",
         "workspace",
     )
     list_display_links = ("time",)
@@ -213,6 +215,7 @@ class LogAdmin(admin.ModelAdmin):
         "prompt_tokens",
         "completion_tokens",
         "total_tokens",
+        "cost",
         "streaming",
         "is_success",
         "workspace",
@@ -238,6 +241,7 @@ class LogAdmin(admin.ModelAdmin):
                     ("method", "url"),
                     ("provider", "model"),
                     ("latency", "prompt_tokens", "completion_tokens", "total_tokens"),
+                    ("cost",),
                     ("workspace", "api_key_display"),
                     ("user_link", "organization", "environment"),
                 )
@@ -332,6 +336,11 @@ class LogAdmin(admin.ModelAdmin):
     @admin.display(description="latency")
     def latency(self, log):
         return "—" if log.latency_ms is None else f"{log.latency_ms} ms"
+
+    @admin.display(description="cost")
+    def cost(self, log):
+        text = cost_display(log.cost_usd)
+        return f"{text} ({log.price_source})" if log.price_source else text
 
     @admin.display(description="user")
     def user_link(self, log):

@@ -19,6 +19,7 @@ from logstore.ingestion.normalize import (
     normalize_log,
 )
 from logstore.models import IdempotencyRecord, MetadataKey
+from logstore.pricing.costing import price_logs
 from logstore.storage import get_store
 
 # Autocomplete needs the keys, not every one of a pathological client's thousands.
@@ -93,6 +94,8 @@ def store_logs(
     """
     store = get_store()
     workspace_id, api_key_id = workspace.pk, api_key.pk if api_key else None
+    # Priced here, not in the normaliser: overrides are per workspace and live in the database.
+    price_logs(workspace_id, logs)
     new_keys = unseen_metadata_keys(workspace_id, logs)
     if not store.transactional:
         return _store_elsewhere(

@@ -11,6 +11,7 @@ workspaces. Parameters, all optional and combined with AND:
     prompt_tokens_min/max  completion_tokens_min/max   provider_model=openai__gpt-4o,...
     metadata=key=value  (repeatable; every pair must match the value's text form)
     feedback_min  feedback_max  (the trace's weighted feedback: sum(value*weight)/sum(weight))
+    cost_min  cost_max (USD)   priced=true|false (false: the logs shown as "no price")
 """
 
 from datetime import timedelta
@@ -37,6 +38,7 @@ RANGE_PARAMETERS = (
     ("total_tokens", "tokens_min", "tokens_max"),
     ("prompt_tokens", "prompt_tokens_min", "prompt_tokens_max"),
     ("completion_tokens", "completion_tokens_min", "completion_tokens_max"),
+    ("cost_usd", "cost_min", "cost_max"),
 )
 
 
@@ -172,6 +174,16 @@ class LogFilter(django_filters.FilterSet):
     feedback_min = django_filters.NumberFilter(label="Weighted feedback at least")
     feedback_max = django_filters.NumberFilter(label="Weighted feedback at most")
 
+    cost_min = django_filters.NumberFilter(
+        field_name="cost_usd", lookup_expr="gte", label="Cost at least (USD)"
+    )
+    cost_max = django_filters.NumberFilter(
+        field_name="cost_usd", lookup_expr="lte", label="Cost at most (USD)"
+    )
+    priced = django_filters.BooleanFilter(
+        field_name="cost_usd", lookup_expr="isnull", exclude=True, label="Has a price"
+    )
+
     class Meta:
         model = Log
         fields = []
@@ -213,6 +225,7 @@ def criteria_from(data, *, workspace_ids, now=None) -> LogCriteria:
         ),
         success=data.get("success"),
         streaming=data.get("streaming"),
+        priced=data.get("priced"),
         ranges=tuple(ranges),
         provider_models=tuple(data.get("provider_model") or ()),
         metadata=tuple(data.get("metadata") or ()),

@@ -7,9 +7,11 @@ or a day), so the ORM and ClickHouse backends bucket the same window the same wa
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 MAX_WINDOW = timedelta(days=31)
 BREAKDOWN_LIMIT = 10
+BREAKDOWN_ORDERS = ("requests", "cost")
 
 
 @dataclass
@@ -20,6 +22,8 @@ class Bucket:
     tokens: int = 0
     p50: float | None = None
     p95: float | None = None
+    cost: Decimal = Decimal(0)  # of the calls with a price
+    unpriced: int = 0  # calls with usage but no price: the cost is a lower bound when > 0
 
     @property
     def error_rate(self):
@@ -51,6 +55,8 @@ class Series:
             "errors": errors,
             "error_pct": round(100 * errors / requests, 1) if requests else 0.0,
             "tokens": sum(b.tokens for b in self.buckets),
+            "cost": sum((b.cost for b in self.buckets), Decimal(0)),
+            "unpriced": sum(b.unpriced for b in self.buckets),
         }
 
 
@@ -60,6 +66,8 @@ class BreakdownRow:
     requests: int
     errors: int
     share: float
+    tokens: int = 0
+    cost: Decimal | None = None  # None: none of the value's calls has a price
 
 
 def bucket_step(window: timedelta) -> timedelta:
@@ -100,17 +108,29 @@ def fill_series(found: dict, start, end, step, clamped, sampled) -> Series:
                 tokens=row.get("tokens") or 0,
                 p50=row.get("p50"),
                 p95=row.get("p95"),
+                cost=row.get("cost") or Decimal(0),
+                unpriced=row.get("unpriced", 0),
             )
         )
         moment += step
     return Series(step, buckets, start, end, clamped, sampled)
 
 
-def breakdown_rows(grouped: list[tuple]) -> list[BreakdownRow]:
-    """(value, requests, errors) rows, largest first, with each one's share of the largest."""
-    top = grouped[0][1] if grouped else 0
+def breakdown_rows(grouped: list[dict], order="requests") -> list[BreakdownRow]:
+    """Rows (value, requests, errors, tokens, cost), ranked already, each with its share of
+    the first by `order`."""
+    measure = "cost" if order == "cost" else "requests"
+    top = (grouped[0][measure] or 0) if grouped else 0
     return [
-        BreakdownRow(value, requests, errors, requests / top) for value, requests, errors in grouped
+        BreakdownRow(
+            row["value"],
+            row["requests"],
+            row["errors"],
+            float((row[measure] or 0) / top) if top else 0.0,
+            row["tokens"] or 0,
+            row["cost"],
+        )
+        for row in grouped
     ]
 
 

@@ -54,6 +54,9 @@ from logstore.storage.port import LogCriteria, LogStore, PruneResult
 # Below this many rows a multi-row INSERT (one round trip) beats COPY (two).
 COPY_MIN_ROWS = 10
 SQLITE_PERCENTILE_SAMPLE = 20_000
+# Calls that used tokens but matched no price: shown as "no price", and counted apart so a
+# total never passes for complete when it is not.
+UNPRICED = Q(cost_usd__isnull=True, total_tokens__isnull=False)
 BREAKDOWN_FIELDS = {
     "model": "model",
     "user": "user",
@@ -95,6 +98,8 @@ def criteria_q(criteria: LogCriteria) -> Q:
         q &= Q(is_success=criteria.success)
     if criteria.streaming is not None:
         q &= Q(streaming=criteria.streaming)
+    if criteria.priced is not None:
+        q &= Q(cost_usd__isnull=not criteria.priced)
     for column, low, high in criteria.ranges:
         if low is not None:
             q &= Q(**{f"{column}__gte": low})
@@ -302,6 +307,8 @@ def timeseries(queryset, start: datetime, end: datetime):
         "requests": Count("pk"),
         "errors": Count("pk", filter=Q(is_success=False)),
         "tokens": Sum("total_tokens"),
+        "cost": Sum("cost_usd"),
+        "unpriced": Count("pk", filter=UNPRICED),
     }
     postgres = connection.vendor == "postgresql"
     if postgres:
@@ -336,8 +343,8 @@ def _sampled_percentiles(rows, step):
     }, sampled
 
 
-def breakdown(queryset, start, end, dimension, key="", limit=BREAKDOWN_LIMIT):
-    """Top `limit` values of a column (or of metadata `key`) by request count."""
+def breakdown(queryset, start, end, dimension, key="", limit=BREAKDOWN_LIMIT, order="requests"):
+    """Top `limit` values of a column (or of metadata `key`) by request count or by cost."""
     start, end, _ = clamp_window(start, end)
     rows = queryset.filter(created_at__gte=start, created_at__lt=end).order_by()
     if dimension == "metadata":
@@ -345,12 +352,20 @@ def breakdown(queryset, start, end, dimension, key="", limit=BREAKDOWN_LIMIT):
         column = "dim"
     else:
         column = BREAKDOWN_FIELDS[dimension]
+    ranking = (
+        ("-requests", column) if order != "cost" else (F("cost").desc(nulls_last=True), column)
+    )
     grouped = (
         rows.values(column)
-        .annotate(requests=Count("pk"), errors=Count("pk", filter=Q(is_success=False)))
-        .order_by("-requests", column)[:limit]
+        .annotate(
+            requests=Count("pk"),
+            errors=Count("pk", filter=Q(is_success=False)),
+            tokens=Sum("total_tokens"),
+            cost=Sum("cost_usd"),
+        )
+        .order_by(*ranking)[:limit]
     )
-    return breakdown_rows([(row[column], row["requests"], row["errors"]) for row in grouped])
+    return breakdown_rows([{**row, "value": row[column]} for row in grouped], order)
 
 
 # --- Retention --------------------------------------------------------------------------------
@@ -486,8 +501,10 @@ class OrmLogStore(LogStore):
     def timeseries(self, criteria, start, end):
         return timeseries(self.logs(criteria), start, end)
 
-    def breakdown(self, criteria, start, end, dimension, key="", limit=BREAKDOWN_LIMIT):
-        return breakdown(self.logs(criteria), start, end, dimension, key, limit)
+    def breakdown(
+        self, criteria, start, end, dimension, key="", limit=BREAKDOWN_LIMIT, order="requests"
+    ):
+        return breakdown(self.logs(criteria), start, end, dimension, key, limit, order)
 
     def prune(self, cutoffs, *, dry_run, batch_size, count_cap, progress):
         result = PruneResult()

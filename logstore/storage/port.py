@@ -19,7 +19,7 @@ from logstore.query.keyset import Page
 from logstore.query.series import BreakdownRow, Series
 
 # (low, high) bounds a criteria can put on these integer columns, both inclusive.
-RANGE_COLUMNS = ("latency_ms", "total_tokens", "prompt_tokens", "completion_tokens")
+RANGE_COLUMNS = ("latency_ms", "total_tokens", "prompt_tokens", "completion_tokens", "cost_usd")
 # Exact-match text columns a criteria can test for equality.
 EQUALITY_COLUMNS = ("user", "organization", "environment", "provider", "model")
 # Columns the admin's exact search may name (`trace:…`, `user:…`); "id" is the log id.
@@ -48,6 +48,8 @@ class LogCriteria:
     status_ranges: tuple[tuple[int, int], ...] = ()
     success: bool | None = None
     streaming: bool | None = None
+    # True: only logs with a price (cost_usd set); False: only those without
+    priced: bool | None = None
     # (column, low, high) for RANGE_COLUMNS; None leaves that side open
     ranges: tuple[tuple[str, float | None, float | None], ...] = ()
     # (provider, model) pairs; any of them matches
@@ -174,9 +176,17 @@ class LogStore(ABC):
 
     @abstractmethod
     def breakdown(
-        self, criteria: LogCriteria, start, end, dimension: str, key: str = "", limit: int = 10
+        self,
+        criteria: LogCriteria,
+        start,
+        end,
+        dimension: str,
+        key: str = "",
+        limit: int = 10,
+        order: str = "requests",
     ) -> list[BreakdownRow]:
-        """Top `limit` values of a dimension (or metadata `key`) by requests over [start, end)."""
+        """Top `limit` values of a dimension (or metadata `key`) over [start, end), ranked by
+        requests or by cost (`order`)."""
 
     @abstractmethod
     def prune(

@@ -6,6 +6,7 @@ bounded window; see `logstore.query.series` for the window rules.
 """
 
 import math
+from decimal import Decimal
 
 # --- SVG geometry: plain numbers for the templates to draw ----------------------------------
 
@@ -23,15 +24,18 @@ def nice_max(value):
     return 10 * magnitude
 
 
-def bars(buckets, attribute, *, width=WIDTH, height=HEIGHT, overlay=None):
-    """One rect per bucket (x, y, w, h) scaled to the largest value; `overlay` stacks a part."""
+def bars(buckets, attribute, *, width=WIDTH, height=HEIGHT, overlay=None, label=str):
+    """One rect per bucket (x, y, w, h) scaled to the largest value; `overlay` stacks a part.
+
+    `label` formats a value for people (the axis and the tooltips), e.g. a cost as dollars.
+    """
     values = [getattr(b, attribute) or 0 for b in buckets]
-    top = nice_max(max(values, default=0))
+    top = nice_max(float(max(values, default=0)))
     slot = width / max(len(buckets), 1)
     gap = 1 if slot > 3 else 0
     out = []
     for index, (bucket, value) in enumerate(zip(buckets, values, strict=True)):
-        h = value / top * height
+        h = float(value) / top * height
         item = {
             "x": round(index * slot, 2),
             "w": round(max(slot - gap, 0.5), 2),
@@ -39,14 +43,21 @@ def bars(buckets, attribute, *, width=WIDTH, height=HEIGHT, overlay=None):
             "h": round(h, 2),
             "bucket": bucket,
             "value": value,
+            "label": label(value),
         }
         if overlay:
             part = getattr(bucket, overlay) or 0
-            oh = part / top * height
+            oh = float(part) / top * height
             item["overlay_y"], item["overlay_h"] = round(height - oh, 2), round(oh, 2)
             item["overlay_value"] = part
         out.append(item)
-    return {"bars": out, "max": top, "width": width, "height": height}
+    return {
+        "bars": out,
+        "max": top,
+        "max_label": label(Decimal(str(top)) if isinstance(top, float) else top),
+        "width": width,
+        "height": height,
+    }
 
 
 def lines(buckets, attributes, *, width=WIDTH, height=HEIGHT, scale=1.0):

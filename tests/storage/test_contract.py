@@ -102,6 +102,7 @@ FILTER_LOGS = [
         md_tier=1,
         md__organisation="org1",
         md__environment="live",
+        cost=0.5,
     ),
     log_body(
         "b",
@@ -113,6 +114,7 @@ FILTER_LOGS = [
         tokens=(100, 50),
         md_env="dev",
         stream=True,
+        cost=2,
     ),
     log_body(
         "c",
@@ -124,8 +126,11 @@ FILTER_LOGS = [
         url="https://api.anthropic.com/v1/messages",
         md_env="prod",
         md_tier=2,
+        cost="0.01",
     ),
-    log_body("d", minutes_ago=60 * 24 * 10, trace="t3", status=201, md_env=""),
+    log_body(
+        "d", minutes_ago=60 * 24 * 10, trace="t3", status=201, md_env="", model="unknown-model-x"
+    ),
 ]
 FILTER_CASES = {
     "since": ("since=1h", {"a", "b"}),
@@ -154,6 +159,9 @@ FILTER_CASES = {
     "metadata": ("metadata=env=prod&metadata=tier=2", {"c"}),
     "feedback_min": ("feedback_min=0.5", {"a", "b"}),
     "feedback_max": ("feedback_max=0.5", {"c"}),
+    "cost_min": ("cost_min=0.5", {"a", "b"}),
+    "cost_max": ("cost_max=0.5", {"a", "c"}),
+    "priced": ("priced=false", {"d"}),
 }
 
 

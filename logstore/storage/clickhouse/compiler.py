@@ -78,6 +78,8 @@ def where(criteria: LogCriteria, params: Parameters, feedback_traces=None) -> st
         parts.append(f"is_success = {params.add(int(criteria.success), 'UInt8')}")
     if criteria.streaming is not None:
         parts.append(f"streaming = {params.add(int(criteria.streaming), 'UInt8')}")
+    if criteria.priced is not None:
+        parts.append("cost_usd IS NOT NULL" if criteria.priced else "cost_usd IS NULL")
     for column, low, high in criteria.ranges:
         assert column in RANGE_COLUMNS, column
         if low is not None:

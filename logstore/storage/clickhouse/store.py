@@ -287,13 +287,14 @@ class ClickHouseLogStore(LogStore):
         sql = (
             f"SELECT {BUCKET_FUNCTIONS[step]}(created_at) AS bucket, count() AS requests, "
             "countIf(NOT is_success) AS errors, sum(total_tokens) AS tokens, "
-            "quantilesExactInclusive(0.5, 0.95)(latency_ms) AS latency "
+            "quantilesExactInclusive(0.5, 0.95)(latency_ms) AS latency, sum(cost_usd) AS cost, "
+            "countIf(cost_usd IS NULL AND total_tokens IS NOT NULL) AS unpriced "
             f"FROM {self.layout.logs} WHERE {self._where(window, params)} "
             "GROUP BY bucket ORDER BY bucket"
         )
         _, rows = self.connection.query(sql, params)
         found = {}
-        for bucket, requests, errors, tokens, latency in rows:
+        for bucket, requests, errors, tokens, latency, cost, unpriced in rows:
             p50, p95 = (None if v is None or math.isnan(v) else v for v in latency)
             found[_utc(bucket)] = {
                 "requests": requests,
@@ -301,10 +302,14 @@ class ClickHouseLogStore(LogStore):
                 "tokens": tokens or 0,
                 "p50": p50,
                 "p95": p95,
+                "cost": cost,
+                "unpriced": unpriced,
             }
         return fill_series(found, start, end, step, clamped, False)
 
-    def breakdown(self, criteria, start, end, dimension, key="", limit=BREAKDOWN_LIMIT):
+    def breakdown(
+        self, criteria, start, end, dimension, key="", limit=BREAKDOWN_LIMIT, order="requests"
+    ):
         start, end, _ = clamp_window(start, end)
         params = Parameters()
         window = criteria.narrowed(
@@ -316,14 +321,16 @@ class ClickHouseLogStore(LogStore):
             value = f"if(mapContains(metadata_index, {name}), metadata_index[{name}], NULL)"
         else:
             value = quoted(BREAKDOWN_FIELDS[dimension])
+        ranking = "cost DESC NULLS LAST" if order == "cost" else "requests DESC"
         sql = (
-            f"SELECT {value} AS value, count() AS requests, countIf(NOT is_success) AS errors "
+            f"SELECT {value} AS value, count() AS requests, countIf(NOT is_success) AS errors, "
+            "sum(total_tokens) AS tokens, sum(cost_usd) AS cost "
             f"FROM {self.layout.logs} WHERE {self._where(window, params)} "
-            f"GROUP BY value ORDER BY requests DESC, value ASC "
+            f"GROUP BY value ORDER BY {ranking}, value ASC "
             f"LIMIT {params.add(limit, 'UInt32')}"
         )
-        _, rows = self.connection.query(sql, params)
-        return breakdown_rows([tuple(row) for row in rows])
+        columns, rows = self.connection.query(sql, params)
+        return breakdown_rows([dict(zip(columns, row, strict=True)) for row in rows], order)
 
     def count_by_day(self, workspace_ids=None):
         params = Parameters()
