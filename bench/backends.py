@@ -54,7 +54,8 @@ def measures(samples, workspace, operator, repeats, percentile, ms):
         params.setlist("metadata", rng.sample(rng.choice(samples["metadata"]), 2))
         return store.page(criteria(params)).rows
 
-    pages = Client(raise_request_exception=True)
+    # Django answers only ALLOWED_HOSTS; the test client says "testserver" by default.
+    pages = Client(raise_request_exception=True, HTTP_HOST="127.0.0.1")
     pages.force_login(operator)
 
     def page(url):
