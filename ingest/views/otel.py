@@ -1,0 +1,46 @@
+"""OpenTelemetry in: `POST /v1/otel/v1/traces` (OTLP/HTTP), each span stored as one log."""
+
+from django.conf import settings
+from rest_framework.views import APIView
+
+from ingest import otlp
+from ingest.errors import InvalidRequest
+from ingest.parsers import PayloadTooLarge, read_limited_body
+from logstore.ingestion.otlp import rejection_message
+from logstore.ingestion.store import prepare_spans, store_logs
+from logstore.models import SCOPE_LOGS_WRITE
+
+
+class OtlpTracesView(APIView):
+    required_scope = SCOPE_LOGS_WRITE
+    renderer_classes = (otlp.OtlpJSONRenderer, otlp.OtlpProtobufRenderer)
+
+    def perform_content_negotiation(self, request, force=False):
+        renderer = otlp.renderer_for(request)
+        return renderer, renderer.media_type
+
+    def post(self, request):
+        encoding = otlp.request_encoding(request)
+        spans = otlp.decode_spans(read_limited_body(request._request), encoding)
+        limit = settings.LOGSTORE_MAX_BATCH_ITEMS
+        if len(spans) > limit:
+            raise PayloadTooLarge(f"The request has {len(spans)} spans; the limit is {limit}.")
+        batch = prepare_spans(spans, request.headers)
+        if batch.rejected and not batch.logs:
+            raise InvalidRequest(
+                rejection_message(batch.rejected),
+                details=[
+                    {"index": r.index, "span_id": r.span_id, "message": r.reason}
+                    for r in batch.rejected
+                ],
+                code="spans_rejected",
+            )
+        body = {"log_ids": []}
+        if batch.logs:
+            body = store_logs(request.auth.workspace, request.auth, batch.logs).body
+        if batch.rejected:
+            body["partial_success"] = {
+                "rejected_spans": len(batch.rejected),
+                "error_message": rejection_message(batch.rejected),
+            }
+        return otlp.OtlpResponse(body)
