@@ -84,9 +84,7 @@ def span_problem(span: Span) -> str | None:
     """Why the span cannot be stored, or None."""
     for name, value, length in (("trace_id", span.trace_id, 32), ("span_id", span.span_id, 16)):
         if len(value) != length or not _HEX.fullmatch(value):
-            return (
-                f"{name} must be {length // 2} bytes ({length} hex digits), got {len(value) // 2}"
-            )
+            return f"{name} must be {length // 2} bytes, got {len(value) // 2}"
         if not value.strip("0"):
             return f"{name} is all zeros, which OpenTelemetry reserves for 'invalid'"
     parent = span.parent_span_id

@@ -4,6 +4,7 @@ Portkey's documentation configures it, then read back through the API and the we
 import gzip
 import json
 import time
+import zlib
 
 import pytest
 import requests
@@ -265,4 +266,14 @@ def test_it_authenticates_with_a_bearer_token(live_server, api_key, recorder):
         timeout=10,
     )
     assert response.status_code == 200
+    assert Log.objects.count() == 4
+
+
+def test_it_accepts_a_deflate_body(api_key, recorder, post_otlp):
+    rec = recorder()
+    genai_trace(rec.tracer)
+    response = post_otlp(
+        zlib.compress(otlp_protobuf(rec.spans())), headers={"Content-Encoding": "deflate"}
+    )
+    assert response.status_code == 200, response.content
     assert Log.objects.count() == 4
