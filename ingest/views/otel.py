@@ -1,6 +1,7 @@
 """OpenTelemetry in: `POST /v1/otel/v1/traces` (OTLP/HTTP), each span stored as one log."""
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
 from ingest import otlp
@@ -19,6 +20,9 @@ class OtlpTracesView(APIView):
         renderer = otlp.renderer_for(request)
         return renderer, renderer.media_type
 
+    # OTLP/HTTP is specified by OpenTelemetry's protobuf definitions, not by our OpenAPI
+    # document; docs/api.md describes it.
+    @extend_schema(exclude=True)
     def post(self, request):
         encoding = otlp.request_encoding(request)
         spans = otlp.decode_spans(read_limited_body(request._request), encoding)
