@@ -27,12 +27,17 @@ def dumps(value) -> str:
             raise JSONDepthError("nested too deeply to store") from None
 
 
+def _reject_constant(name):
+    # The standard library reads NaN and Infinity, which JSON (and so storage) cannot hold.
+    raise ValueError(f"{name} is not valid JSON")
+
+
 def loads(text):
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
         try:
-            return json.loads(text)
+            return json.loads(text, parse_constant=_reject_constant)
         except RecursionError:
             raise JSONDepthError("nested too deeply") from None
 
