@@ -186,3 +186,18 @@ def test_it_keeps_a_large_attribute_whole_in_the_stored_request_not_in_metadata(
 
     assert "retrieval.document" not in log.metadata
     assert log.request["otel"]["attributes"]["retrieval.document"] == document
+
+
+def test_it_stores_not_a_number_in_an_attribute_and_in_json_text_without_failing(api, recorder):
+    rec = recorder()
+    attributes = {
+        "gen_ai.request.top_k": float("nan"),
+        "llm.invocation_parameters": '{"temperature": NaN, "top_p": Infinity, "n": 1}',
+    }
+    with rec.tracer.start_as_current_span("odd numbers", attributes=attributes):
+        pass
+
+    [log] = send(api, rec.spans()).values()
+
+    assert log.metadata["gen_ai.request.top_k"] == "nan"
+    assert "temperature" not in log.request["body"]
