@@ -246,6 +246,18 @@ class OtlpResponse(Response):
         return content
 
 
+def renderable(response):
+    """An error answer DRF's renderers will put in the request's encoding. The
+    database-unavailable answer is a plain JsonResponse, built outside DRF."""
+    if isinstance(response, Response) or response is None:
+        return response
+    rendered = Response(orjson.loads(response.content), status=response.status_code)
+    for header, value in response.items():
+        if header.lower() not in ("content-type", "content-length"):
+            rendered[header] = value
+    return rendered
+
+
 def renderer_for(request) -> BaseRenderer:
     """Answers go in the request's encoding, whatever it Accepts; JSON when it is neither."""
     if media_type(request) == PROTOBUF:

@@ -5,7 +5,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
 from ingest import otlp
-from ingest.errors import InvalidRequest
 from ingest.parsers import PayloadTooLarge, read_limited_body
 from logstore.ingestion.otlp import rejection_message
 from logstore.ingestion.store import prepare_spans, store_logs
@@ -20,6 +19,9 @@ class OtlpTracesView(APIView):
         renderer = otlp.renderer_for(request)
         return renderer, renderer.media_type
 
+    def handle_exception(self, exc):
+        return otlp.renderable(super().handle_exception(exc))
+
     # OTLP/HTTP is specified by OpenTelemetry's protobuf definitions, not by our OpenAPI
     # document; docs/api.md describes it.
     @extend_schema(exclude=True)
@@ -30,15 +32,6 @@ class OtlpTracesView(APIView):
         if len(spans) > limit:
             raise PayloadTooLarge(f"The request has {len(spans)} spans; the limit is {limit}.")
         batch = prepare_spans(spans, request.headers)
-        if batch.rejected and not batch.logs:
-            raise InvalidRequest(
-                rejection_message(batch.rejected),
-                details=[
-                    {"index": r.index, "span_id": r.span_id, "message": r.reason}
-                    for r in batch.rejected
-                ],
-                code="spans_rejected",
-            )
         body = {"log_ids": []}
         if batch.logs:
             body = store_logs(request.auth.workspace, request.auth, batch.logs).body

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from logstore.core.errors import Refused
 from logstore.core.ids import uuid7
 from logstore.core.jsoncodec import dumps
 from logstore.ingestion.normalize import (
@@ -18,7 +19,7 @@ from logstore.ingestion.normalize import (
     NormalizedLog,
     normalize_log,
 )
-from logstore.ingestion.otlp import Rejection, Span, span_problem, span_to_log
+from logstore.ingestion.otlp import Rejection, Span, rejection_message, span_problem, span_to_log
 from logstore.models import IdempotencyRecord, Log, MetadataKey
 
 # Autocomplete needs the keys, not every one of a pathological client's thousands.
@@ -33,18 +34,27 @@ _seen_keys_since = 0.0
 COPY_MIN_ROWS = 10
 
 
-class InvalidLog(ValueError):
+class InvalidLog(Refused):
     """An item that cannot be stored; `index` is its position in the batch."""
 
-    def __init__(self, index, path, message):
-        super().__init__(message)
+    def __init__(self, index, path, message, *, batched=True):
+        where = f"logs[{index}]" if batched else "log"
+        super().__init__(
+            f"Invalid {where}: {path}: {message}",
+            details=[{"index": index, "field": path, "message": message}],
+        )
         self.index = index
         self.path = path
-        self.message = message
 
 
-class IdempotencyConflict(Exception):
+class IdempotencyConflict(Refused):
     """The Idempotency-Key was used before for a different request body."""
+
+    status_code = 409
+    code = "idempotency_conflict"
+
+    def __init__(self):
+        super().__init__("This Idempotency-Key was already used with a different request body.")
 
 
 @dataclass(frozen=True)
@@ -53,7 +63,9 @@ class IngestResult:
     body: dict
 
 
-def prepare_logs(items: Sequence[Mapping], headers: Mapping[str, str]) -> list[NormalizedLog]:
+def prepare_logs(
+    items: Sequence[Mapping], headers: Mapping[str, str], *, batched: bool = True
+) -> list[NormalizedLog]:
     """Normalise a batch; raises InvalidLog naming the first item that cannot be stored."""
     normalize = normalizer(headers)
     prepared = []
@@ -61,7 +73,7 @@ def prepare_logs(items: Sequence[Mapping], headers: Mapping[str, str]) -> list[N
         try:
             prepared.append(normalize(item))
         except NormalizationError as exc:
-            raise InvalidLog(index, exc.path, exc.message) from exc
+            raise InvalidLog(index, exc.path, exc.message, batched=batched) from exc
     return prepared
 
 
@@ -73,6 +85,20 @@ def normalizer(headers: Mapping[str, str]):
     return partial(normalize_log, defaults=defaults, received_at=received_at, masked_headers=masked)
 
 
+class SpansRejected(Refused):
+    """Every span of the request was rejected: nothing to store, and the client must not retry."""
+
+    code = "spans_rejected"
+
+    def __init__(self, rejected: Sequence[Rejection]):
+        super().__init__(
+            rejection_message(rejected),
+            details=[
+                {"index": r.index, "span_id": r.span_id, "message": r.reason} for r in rejected
+            ],
+        )
+
+
 @dataclass(frozen=True)
 class SpanBatch:
     logs: list[NormalizedLog]
@@ -80,7 +106,9 @@ class SpanBatch:
 
 
 def prepare_spans(spans: Sequence[Span], headers: Mapping[str, str]) -> SpanBatch:
-    """Normalise every span as one log; a span that cannot be stored is rejected, not the batch."""
+    """Normalise every span as one log; a span that cannot be stored is rejected, not the batch.
+
+    Raises SpansRejected when no span can be stored."""
     normalize = normalizer(headers)
     logs, rejected = [], []
     for index, span in enumerate(spans):
@@ -92,6 +120,8 @@ def prepare_spans(spans: Sequence[Span], headers: Mapping[str, str]) -> SpanBatc
             except NormalizationError as exc:
                 problem = f"{exc.path}: {exc.message}"
         rejected.append(Rejection(index, span.span_id, problem))
+    if rejected and not logs:
+        raise SpansRejected(rejected)
     return SpanBatch(logs, rejected)
 
 
