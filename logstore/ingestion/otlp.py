@@ -346,6 +346,22 @@ HTTP_METHOD_KEYS = ("http.request.method", "http.method")
 HTTP_STATUS_KEYS = ("http.response.status_code", "http.status_code")
 ENVIRONMENT_KEYS = ("deployment.environment.name", "deployment.environment")
 
+# Each field's attribute names across the conventions, in the order they are tried.
+_NAMES = {
+    name: tuple(dict.fromkeys(key for c in CONVENTIONS for key in getattr(c, name)))
+    for name in (
+        "provider",
+        "request_model",
+        "response_model",
+        "response_id",
+        "input_tokens",
+        "output_tokens",
+        "total_tokens",
+        "user",
+        "session",
+    )
+}
+
 _CONTENT_KEYS = frozenset(
     key for c in CONVENTIONS for key in c.content_keys + INPUT_KEYS + OUTPUT_KEYS
 )
@@ -365,7 +381,7 @@ def span_to_log(span: Span) -> dict:
     lookup = _Lookup(attributes, span.resource)
 
     request_body = {}
-    model = lookup.first(c.request_model for c in CONVENTIONS)
+    model = lookup.first(_NAMES["request_model"])
     if model:
         request_body["model"] = model
     for convention in CONVENTIONS:
@@ -382,20 +398,20 @@ def span_to_log(span: Span) -> dict:
             break
     if messages:
         request_body["messages"] = messages
-    prompt_key, prompt = lookup.first_item((INPUT_KEYS,))
+    prompt_key, prompt = lookup.first_item(INPUT_KEYS)
     if not messages and prompt is not None:
         request_body["prompt"] = _text(prompt)
         consumed.add(prompt_key)
-    completion_key, completion = lookup.first_item((OUTPUT_KEYS,))
+    completion_key, completion = lookup.first_item(OUTPUT_KEYS)
     if not choices and completion is not None and "prompt" in request_body:
         choices = [{"index": 0, "text": _text(completion)}]
         consumed.add(completion_key)
 
     response_body = {}
-    response_model = lookup.first(c.response_model for c in CONVENTIONS)
+    response_model = lookup.first(_NAMES["response_model"])
     if response_model:
         response_body["model"] = response_model
-    response_id = lookup.first(c.response_id for c in CONVENTIONS)
+    response_id = lookup.first(_NAMES["response_id"])
     if response_id:
         response_body["id"] = response_id
     if choices:
@@ -406,24 +422,24 @@ def span_to_log(span: Span) -> dict:
 
     metadata, kept = _metadata(span)
     kept = {k: v for k, v in kept.items() if k not in consumed}
-    user = lookup.first(c.user for c in CONVENTIONS)
+    user = lookup.first(_NAMES["user"])
     if user is not None:
         metadata["_user"] = _text(user)
-    session = lookup.first(c.session for c in CONVENTIONS)
+    session = lookup.first(_NAMES["session"])
     if session is not None:
         metadata["session_id"] = _text(session)
-    environment = lookup.first((ENVIRONMENT_KEYS,))
+    environment = lookup.first(ENVIRONMENT_KEYS)
     if environment is not None:
         metadata["_environment"] = _text(environment)
 
     request = {"body": request_body, "otel": _otel_record(span, kept)}
-    provider = lookup.first(c.provider for c in CONVENTIONS)
+    provider = lookup.first(_NAMES["provider"])
     if provider is not None:
         request["provider"] = _text(provider)
-    url = lookup.first((HTTP_URL_KEYS,))
+    url = lookup.first(HTTP_URL_KEYS)
     if isinstance(url, str):
         request["url"] = url
-    method = lookup.first((HTTP_METHOD_KEYS,))
+    method = lookup.first(HTTP_METHOD_KEYS)
     if isinstance(method, str):
         request["method"] = method
 
@@ -435,7 +451,7 @@ def span_to_log(span: Span) -> dict:
         "created_at": _iso(span.start_time_unix_nano),
         "request": request,
         "response": {
-            "status": _status(span, lookup.first((HTTP_STATUS_KEYS,))),
+            "status": _status(span, lookup.first(HTTP_STATUS_KEYS)),
             "response_time": round((span.end_time_unix_nano - span.start_time_unix_nano) / 1e6, 3),
             "body": response_body,
         },
@@ -444,30 +460,29 @@ def span_to_log(span: Span) -> dict:
 
 
 class _Lookup:
-    """The first present attribute of a list of names; span attributes before the resource's."""
+    """The first present attribute of a list of names; the span's before the resource's."""
 
     def __init__(self, attributes, resource):
         self.sources = (attributes, resource)
 
-    def first(self, groups):
-        return self.first_item(groups)[1]
+    def first(self, names):
+        return self.first_item(names)[1]
 
-    def first_item(self, groups):
-        for names in groups:
-            for source in self.sources:
-                for name in names:
-                    value = source.get(name)
-                    if value is not None and value != "":
-                        return name, value
+    def first_item(self, names):
+        for source in self.sources:
+            for name in names:
+                value = source.get(name)
+                if value is not None and value != "":
+                    return name, value
         return None, None
 
 
 def _usage(lookup):
     usage = {}
     for key, names in (
-        ("prompt_tokens", [c.input_tokens for c in CONVENTIONS]),
-        ("completion_tokens", [c.output_tokens for c in CONVENTIONS]),
-        ("total_tokens", [c.total_tokens for c in CONVENTIONS]),
+        ("prompt_tokens", _NAMES["input_tokens"]),
+        ("completion_tokens", _NAMES["output_tokens"]),
+        ("total_tokens", _NAMES["total_tokens"]),
     ):
         value = _int(lookup.first(names))
         if value is not None:
