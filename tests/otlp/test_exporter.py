@@ -277,3 +277,27 @@ def test_it_accepts_a_deflate_body(api_key, recorder, post_otlp):
     )
     assert response.status_code == 200, response.content
     assert Log.objects.count() == 4
+
+
+def test_the_admin_finds_the_trace_and_shows_each_span(live_server, recorder, otlp_exporter):
+    rec = recorder()
+    trace_id = genai_trace(rec.tracer)
+    assert otlp_exporter("gzip").export(rec.spans()) is SpanExportResult.SUCCESS
+    operator = get_user_model().objects.create_superuser("ops", "", "pw-for-tests-only")
+    admin = Client()
+    admin.force_login(operator)
+
+    listed = admin.get("/admin/logstore/log/", {"q": trace_id})
+
+    assert listed.status_code == 200
+    spans = listed.context["cl"].result_list
+    assert sorted((s.span_name, s.model, s.user, s.total_tokens or 0) for s in spans) == [
+        ("chat gpt-4o", "gpt-4o", "alice", 0),
+        ("chat gpt-4o", "gpt-4o", "alice", 46),
+        ("execute_tool get_weather", "", "", 0),
+        ("invoke_agent planner", "", "", 0),
+    ]
+    chat = next(s for s in spans if s.total_tokens == 46)
+    page = admin.get(f"/admin/logstore/log/{chat.pk}/change/")
+    assert page.status_code == 200
+    assert QUESTION in page.content.decode()
