@@ -249,12 +249,21 @@ class Bench:
         size = 100
         otlp_bodies = export_requests(items, size)
         logs_bodies = as_post_logs_bodies(otlp_bodies)
-        otlp = self.post_concurrently("/v1/otel/v1/traces", otlp_bodies, "application/x-protobuf")
-        logs = self.post_concurrently("/v1/logs", logs_bodies)
+        otlp_path, protobuf = "/v1/otel/v1/traces", "application/x-protobuf"
+        # Untimed first batches pay for what either route pays once (new metadata keys, cold
+        # workers); then two alternating rounds, the best of each, to damp a shared machine.
+        self.post_concurrently(otlp_path, otlp_bodies[:1], protobuf)
+        self.post_concurrently("/v1/logs", logs_bodies[:1])
+        otlp, logs = [], []
+        for _ in range(2):
+            otlp.append(self.post_concurrently(otlp_path, otlp_bodies, protobuf))
+            logs.append(self.post_concurrently("/v1/logs", logs_bodies))
+        otlp, logs = min(otlp), min(logs)
         self.results["2b_otlp_batches"] = {
             "spans": len(items),
             "batch_size": size,
             "client_connections": self.args.clients,
+            "rounds": 2,
             "otlp_protobuf_bytes_per_batch": round(sum(map(len, otlp_bodies)) / len(otlp_bodies)),
             "post_logs_bytes_per_batch": round(sum(map(len, logs_bodies)) / len(logs_bodies)),
             "otlp_spans_per_s": round(len(items) / otlp),
