@@ -5,6 +5,7 @@ import gzip
 import json
 import time
 import zlib
+from decimal import Decimal
 
 import pytest
 import requests
@@ -157,6 +158,7 @@ def test_the_exporter_stores_a_genai_trace_readable_through_the_api(
     assert chat["latency_ms"] == 1234 and root["latency_ms"] == 2000
     assert chat["user"] == "alice" and chat["environment"] == "production"
     assert chat["is_success"] and chat["status"] == 200
+    assert Decimal(str(chat["cost"])) > 0 and chat["price_source"]  # priced like any log
 
     detail = read_log(live_server, api_key, chat["id"])
     assert detail["request"]["body"]["messages"] == [
