@@ -1,9 +1,9 @@
-"""Shapes of the read API's answers, for the OpenAPI document only: views build them with
-`logstore.query.presenters.log_as_dict`."""
+"""Shapes of the logs API's answers. The fields document them; every log itself is built by
+`logstore.query.presenters.log_as_dict`, the one shape the API and exports share."""
 
 from rest_framework import serializers
 
-# Without a time bound a list would walk a workspace's whole history to fill sparse filters.
+from logstore.query.presenters import log_as_dict
 
 
 class MetricsSerializer(serializers.Serializer):
@@ -42,6 +42,9 @@ class LogSummarySerializer(serializers.Serializer):
     metrics = MetricsSerializer()
     metadata = serializers.DictField(allow_null=True)
 
+    def to_representation(self, instance):
+        return log_as_dict(instance, include_bodies=False)
+
 
 class FeedbackItemSerializer(serializers.Serializer):
     id = serializers.UUIDField()
@@ -64,7 +67,7 @@ class LogSerializer(LogSummarySerializer):
     feedback = TraceFeedbackSerializer(help_text="Feedback on the log's trace.")
 
 
-class LogPageSerializer(serializers.Serializer):
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = LogSummarySerializer(many=True)
+class InsertedSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    message = serializers.CharField()
+    log_ids = serializers.ListField(child=serializers.UUIDField())

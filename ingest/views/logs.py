@@ -5,13 +5,17 @@ import re
 from functools import cache
 
 from django.conf import settings
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import exceptions
-from rest_framework.pagination import CursorPagination
+from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ingest.errors import InvalidRequest
+from ingest.pagination import LogKeysetPagination
 from ingest.parsers import PayloadTooLarge, read_limited_body
+from ingest.serializers.docs import InsertedSerializer, LogSerializer, LogSummarySerializer
 from ingest.serializers.logs import CustomLogSerializer
 from ingest.validation import flatten_errors
 from logstore.ingestion.feedback import trace_feedback
@@ -21,40 +25,32 @@ from logstore.query.filters import LogFilter
 from logstore.query.presenters import log_as_dict
 
 # Without a time bound a list would walk a workspace's whole history to fill sparse filters.
-
 DEFAULT_WINDOW = "7d"
 TIME_PARAMETERS = ("since", "start", "end")
 BODY_COLUMNS = ("request", "response")
 
 
-class LogCursorPagination(CursorPagination):
-    ordering = ("-created_at", "-id")
-    page_size = 50
-    page_size_query_param = "limit"
-    max_page_size = 200
+class LogFilterBackend(DjangoFilterBackend):
+    """LogFilter over the query string, the last 7 days unless a time is given."""
 
+    def get_filterset_kwargs(self, request, queryset, view):
+        kwargs = super().get_filterset_kwargs(request, queryset, view)
+        params = kwargs["data"]
+        if not any(params.get(name) for name in TIME_PARAMETERS):
+            params = params.copy()
+            params["since"] = DEFAULT_WINDOW
+            kwargs["data"] = params
+        return kwargs
 
-def filtered_logs(workspace, query_params):
-    params = query_params.copy()
-    if not any(params.get(name) for name in TIME_PARAMETERS):
-        params["since"] = DEFAULT_WINDOW
-    filterset = LogFilter(params, queryset=Log.objects.filter(workspace=workspace))
-    if not filterset.is_valid():
-        field, errors = next(iter(filterset.errors.items()))
-        raise InvalidRequest(
-            f"Invalid filter {field}: {errors[0]}",
-            details=[{"field": f, "message": str(e[0])} for f, e in filterset.errors.items()],
-        )
-    return filterset.qs.defer(*BODY_COLUMNS)
-
-
-def list_logs(request):
-    paginator = LogCursorPagination()
-    logs = filtered_logs(request.auth.workspace, request.query_params)
-    page = paginator.paginate_queryset(logs, request)
-    return paginator.get_paginated_response(
-        [log_as_dict(log, include_bodies=False) for log in page]
-    )
+    def filter_queryset(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if not filterset.is_valid():
+            field, errors = next(iter(filterset.errors.items()))
+            raise InvalidRequest(
+                f"Invalid filter {field}: {errors[0]}",
+                details=[{"field": f, "message": str(e[0])} for f, e in filterset.errors.items()],
+            )
+        return filterset.qs
 
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 256
@@ -114,9 +110,44 @@ def validate_items(items, batched):
             ) from None
 
 
-class LogCollectionView(APIView):
+class LogCollectionView(ListAPIView):
     required_scopes = {"POST": SCOPE_LOGS_WRITE, "GET": SCOPE_LOGS_READ}
+    serializer_class = LogSummarySerializer
+    pagination_class = LogKeysetPagination
+    filter_backends = [LogFilterBackend]
+    filterset_class = LogFilter
 
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the OpenAPI document has no request
+            return Log.objects.none()
+        return Log.objects.filter(workspace=self.request.auth.workspace).defer(*BODY_COLUMNS)
+
+    @extend_schema(
+        operation_id="logs_list",
+        summary="The workspace's logs, newest first (last 7 days unless a time is given)",
+        tags=["logs"],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="logs_insert",
+        summary="Insert one log, or an array of logs (Portkey's Insert a Log)",
+        request={"application/json": {"oneOf": [{"type": "object"}, {"type": "array"}]}},
+        responses={200: InsertedSerializer},
+        examples=[
+            OpenApiExample(
+                "One log",
+                value={
+                    "request": {"url": "https://api.openai.com/v1/chat/completions"},
+                    "response": {"status": 200, "response_time": 321},
+                    "metadata": {"_user": "alice"},
+                },
+                request_only=True,
+            )
+        ],
+        tags=["logs"],
+    )
     def post(self, request):
         if not request.content_type:
             raise exceptions.UnsupportedMediaType(
@@ -157,13 +188,16 @@ class LogCollectionView(APIView):
             ) from None
         return Response(result.body, status=result.status_code)
 
-    def get(self, request):
-        return list_logs(request)
-
 
 class LogDetailView(APIView):
     required_scope = SCOPE_LOGS_READ
 
+    @extend_schema(
+        operation_id="logs_retrieve",
+        summary="One log, with its request and response",
+        responses={200: LogSerializer},
+        tags=["logs"],
+    )
     def get(self, request, log_id):
         log = Log.objects.filter(workspace=request.auth.workspace, pk=log_id).first()
         if log is None:

@@ -103,3 +103,11 @@ def test_the_api_answers_as_its_document_says(case, api_key, in_test_transaction
             response_schema_conformance,
         ],
     )
+
+
+def test_the_log_list_documents_every_filter_of_the_shared_filterset(client):
+    from logstore.query.filters import LogFilter
+
+    document = client.get("/openapi.json").json()
+    parameters = {p["name"] for p in document["paths"]["/logs"]["get"]["parameters"]}
+    assert parameters == set(LogFilter.base_filters) | {"cursor", "limit"}
