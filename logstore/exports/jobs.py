@@ -5,6 +5,7 @@ writes the matching logs, newest first, to a JSONL file under MEDIA_ROOT in keys
 chunks, so memory stays flat however many logs match.
 """
 
+import math
 import os
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -142,6 +143,8 @@ def _number(key, value):
         number = float(value)
     except ValueError:
         raise ExportError(f"filters.{key} must be a number.") from None
+    if not math.isfinite(number):
+        raise ExportError(f"filters.{key} must be a finite number.")
     return int(number) if number.is_integer() else number
 
 

@@ -12,7 +12,7 @@ to the query parameters it received. Parameters, all optional and combined with 
     feedback_min  feedback_max  (the trace's weighted feedback: sum(value*weight)/sum(weight))
 """
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import django_filters
 from django import forms
@@ -33,6 +33,20 @@ TIME_PRESETS = {
 }
 STATUS_CLASSES = {"1xx": 100, "2xx": 200, "3xx": 300, "4xx": 400, "5xx": 500}
 MAX_METADATA_PAIRS = 20
+# Every stored log lies between these (ingest files far-off event times at their arrival), so
+# a bound beyond them selects the same logs once clamped, and date arithmetic near year 1 or
+# 9999, or an offset PostgreSQL refuses (beyond ±15:59), can no longer fail a query.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def clamp_time(value: datetime) -> datetime:
+    """`value` in UTC, within [EARLIEST, LATEST]."""
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+14:00 is in year 0; 9999-12-31T23:59-14:00 in 10000
+        return EARLIEST if value.year < 2000 else LATEST
+    return min(max(value, EARLIEST), LATEST)
 
 
 class MultipleValueField(forms.Field):
@@ -115,6 +129,16 @@ class ProviderModelField(CommaSeparatedField):
         return pairs
 
 
+class TimeBoundField(django_filters.fields.IsoDateTimeField):
+    def to_python(self, value):
+        value = super().to_python(value)
+        return clamp_time(value) if value is not None else None
+
+
+class TimeBoundFilter(django_filters.IsoDateTimeFilter):
+    field_class = TimeBoundField
+
+
 class ListFilter(django_filters.Filter):
     field_class = CommaSeparatedField
 
@@ -144,8 +168,8 @@ class LogFilter(django_filters.FilterSet):
     since = django_filters.ChoiceFilter(
         choices=[(k, k) for k in TIME_PRESETS], method="filter_since", label="Time range"
     )
-    start = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    end = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    start = TimeBoundFilter(field_name="created_at", lookup_expr="gte")
+    end = TimeBoundFilter(field_name="created_at", lookup_expr="lt")
     trace_id = ListFilter(label="Trace id(s)")
     span_id = ListFilter(label="Span id(s)")
     user = django_filters.CharFilter()
@@ -187,10 +211,10 @@ class LogFilter(django_filters.FilterSet):
             return qs
         return qs.filter(created_at__gte=timezone.now() - TIME_PRESETS[value])
 
-    def filter_status(self, qs, name, value):
+    def filter_status(self, qs, name, value: list[int]):
         return qs.filter(status__in=value) if value else qs
 
-    def filter_class(self, qs, name, value):
+    def filter_class(self, qs, name, value: list[str]):
         if not value:
             return qs
         condition = Q()
@@ -199,10 +223,10 @@ class LogFilter(django_filters.FilterSet):
             condition |= Q(status__gte=low, status__lt=low + 100)
         return qs.filter(condition)
 
-    def filter_metadata(self, qs, name, value):
+    def filter_metadata(self, qs, name, value: list[tuple[str, str]]):
         return filter_metadata(qs, value)
 
-    def filter_provider_model(self, qs, name, value):
+    def filter_provider_model(self, qs, name, value: list[tuple[str, str]]):
         if not value:
             return qs
         condition = Q()
