@@ -7,7 +7,7 @@ from django.conf import settings
 from rest_framework import exceptions
 from rest_framework.parsers import BaseParser
 
-from logstore.core.jsoncodec import MAX_DEPTH, depth_exceeds
+from logstore.core.jsoncodec import MAX_DEPTH, depth_exceeds, without_lone_surrogates
 
 # orjson turns integers wider than 64 bits into floats; such bodies take the exact, slower path.
 # Spotted as a run of 20 digits: translate() maps digits to "0" and the rest to " ", then one
@@ -46,9 +46,11 @@ def _decode(raw: bytes):
         if not has_wide_integer(raw):
             return orjson.loads(raw)
     except orjson.JSONDecodeError:
-        pass  # retried below: the standard library accepts lone surrogates, which we keep
+        pass  # retried below: the standard library accepts lone surrogates, stored as U+FFFD
     try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        return without_lone_surrogates(
+            json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        )
     except UnicodeDecodeError as exc:
         raise exceptions.ParseError(f"The request body is not valid UTF-8: {exc.reason}.") from None
     except RecursionError:

@@ -297,3 +297,31 @@ def test_metadata_keys_are_recorded_and_their_last_sighting_refreshed(api, monke
     key.refresh_from_db()
     assert key.first_seen_at == long_ago
     assert key.last_seen_at > long_ago + timedelta(days=2)
+
+
+def test_it_reads_utf8_in_the_metadata_header(api):
+    # A WSGI server hands header bytes over as Latin-1 text (PEP 3333); this is what
+    # gunicorn passes on for `x-portkey-metadata: {"_user":"José"}` sent as UTF-8.
+    as_wsgi_gives_it = '{"_user":"José","team":"Zürich"}'.encode().decode("latin-1")
+    response = api.post(
+        "/v1/logs",
+        data=json.dumps({"request": {}, "response": {}}),
+        content_type="application/json",
+        HTTP_X_PORTKEY_METADATA=as_wsgi_gives_it,
+        HTTP_X_PORTKEY_TRACE_ID="trace-é".encode().decode("latin-1"),
+    )
+    assert response.status_code == 200, response.content
+    log = Log.objects.get()
+    assert log.user == "José" and log.metadata == {"_user": "José", "team": "Zürich"}
+    assert log.trace_id == "trace-é"
+
+
+def test_it_keeps_a_latin1_header_that_is_not_utf8(api):
+    response = api.post(
+        "/v1/logs",
+        data=json.dumps({"request": {}, "response": {}}),
+        content_type="application/json",
+        HTTP_X_PORTKEY_METADATA='{"_user":"Jos\xe9"}',
+    )
+    assert response.status_code == 200, response.content
+    assert Log.objects.get().user == "José"

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ingest.errors import InvalidRequest
+from ingest.headers import client_headers
 from ingest.pagination import LogKeysetPagination
 from ingest.parsers import PayloadTooLarge, read_limited_body
 from ingest.serializers.docs import InsertedSerializer, LogSerializer, LogSummarySerializer
@@ -158,7 +159,7 @@ class LogCollectionView(ListAPIView):
         items = split_batch(payload)
         validate_items(items, batched=not isinstance(payload, dict) or len(items) > 1)
         try:
-            logs = prepare_logs(items, request.headers)
+            logs = prepare_logs(items, client_headers(request.headers))
         except InvalidLog as exc:
             where = f"logs[{exc.index}]" if len(items) > 1 else "log"
             raise InvalidRequest(
