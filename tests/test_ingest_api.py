@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from logstore.models import ApiKey, IdempotencyRecord, Log
+from logstore.models import ApiKey, IdempotencyRecord, Log, MetadataKey
 from tests.payloads import (
     BIG_PARENT_ID,
     BIG_SPAN_ID,
@@ -325,3 +325,14 @@ def test_it_keeps_a_latin1_header_that_is_not_utf8(api):
     )
     assert response.status_code == 200, response.content
     assert Log.objects.get().user == "José"
+
+
+def test_it_stores_metadata_keys_longer_than_the_key_limit(api):
+    # Both keys are recorded under the same first 256 characters: one row, not two.
+    long_a, long_b = "k" * 256 + "a", "k" * 256 + "b"
+    body = {"request": {}, "response": {}, "metadata": {long_a: "1", long_b: "2"}}
+    response = api.post("/v1/logs", data=json.dumps(body), content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert Log.objects.get().metadata == {long_a: "1", long_b: "2"}
+    assert list(MetadataKey.objects.values_list("key", flat=True)) == ["k" * 256]
+    assert api.get("/v1/logs", {"metadata": f"{long_b}=2"}).json()["results"]

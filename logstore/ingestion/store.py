@@ -214,7 +214,10 @@ def unseen_metadata_keys(workspace_id, logs: Sequence[NormalizedLog]) -> list[st
     if not keys:
         return []
     seen = _seen_metadata_keys()
-    return sorted(k[:256] for k in keys if (workspace_id, k[:256]) not in seen)[
+    # Keys are recorded by their first 256 characters; two longer keys may share them, and
+    # one INSERT ... ON CONFLICT cannot name the same row twice.
+    prefixes = {k[:256] for k in keys}
+    return sorted(p for p in prefixes if (workspace_id, p) not in seen)[
         :MAX_METADATA_KEYS_PER_BATCH
     ]
 

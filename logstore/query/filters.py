@@ -17,9 +17,9 @@ from datetime import UTC, datetime, timedelta
 import django_filters
 from django import forms
 from django.db import connection
-from django.db.models import Exists, F, FloatField, OuterRef, Q, Sum, TextField
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, NullIf
+from django.db.models import BooleanField, Exists, F, FloatField, OuterRef, Q, Sum
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import NullIf
 from django.utils import timezone
 
 from logstore.models import Feedback, Log
@@ -272,11 +272,18 @@ def filter_weighted_feedback(qs, low=None, high=None):
     return qs.filter(trace_id__in=scores.values("trace_id")).filter(Exists(same_trace))
 
 
+# json_each compares the key as a name; a JSON path would read `0` as an array index and has
+# no escape for `"`, so such keys never matched. Key and value are bound parameters.
+_SQLITE_METADATA_PAIR = (
+    "EXISTS (SELECT 1 FROM json_each({column}) AS m WHERE m.key = %s AND m.value = %s)"
+)
+
+
 def filter_metadata(qs, pairs):
     """Logs whose metadata has every (key, value) pair, comparing the value's text form.
 
-    PostgreSQL answers one `@>` containment from the GIN index on metadata_index; other
-    databases compare each key's extracted text.
+    PostgreSQL answers one `@>` containment from the GIN index on metadata_index; SQLite
+    looks each pair up among the row's keys.
     """
     if not pairs:
         return qs
@@ -287,9 +294,8 @@ def filter_metadata(qs, pairs):
                 return qs.none()  # one key cannot hold two different values
             wanted[key] = value
         return qs.filter(metadata_index__contains=wanted)
-    for number, (key, value) in enumerate(pairs):
-        alias = f"_metadata_{number}"
-        # Cast, or the exact lookup would compare JSON values instead of text.
-        extracted = Cast(KeyTextTransform(key, "metadata_index"), TextField())
-        qs = qs.alias(**{alias: extracted}).filter(**{alias: value})
+    column = f"{connection.ops.quote_name(Log._meta.db_table)}.metadata_index"
+    condition = _SQLITE_METADATA_PAIR.format(column=column)
+    for key, value in pairs:
+        qs = qs.filter(RawSQL(condition, (key, value), output_field=BooleanField()))  # noqa: S611
     return qs
