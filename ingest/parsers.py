@@ -1,6 +1,7 @@
 """JSON request parsing for the API: a size limit, and errors that say what is wrong."""
 
 import json
+import zlib
 
 import orjson
 from django.conf import settings
@@ -61,24 +62,94 @@ def _decode(raw: bytes):
         raise exceptions.ParseError(f"The request body is not valid JSON: {exc}") from None
 
 
+class LengthRequired(exceptions.APIException):
+    status_code = 411
+    default_code = "length_required"
+
+
+class UnsupportedContentEncoding(exceptions.APIException):
+    status_code = 415
+    default_code = "unsupported_content_encoding"
+
+
+# zlib window bits per Content-Encoding; "deflate" is zlib-wrapped by the HTTP spec, but some
+# clients send raw deflate, which is tried when the wrapper is missing.
+_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+
+
 def read_limited_body(django_request) -> bytes:
-    """The raw body, refusing anything over LOGSTORE_MAX_BODY_BYTES before reading it."""
+    """The body, decoded per Content-Encoding, never more than LOGSTORE_MAX_BODY_BYTES.
+
+    Read from the request's stream, not `request.body`: Django's DATA_UPLOAD_MAX_MEMORY_SIZE
+    bounds the forms, and the API's own limit is larger. Decoded once per request.
+    """
+    cached = getattr(django_request, "_limited_body", None)
+    if cached is not None:
+        return cached
     limit = settings.LOGSTORE_MAX_BODY_BYTES
+    meta = django_request.META
+    declared = meta.get("CONTENT_LENGTH") or ""
+    if not declared and "chunked" in meta.get("HTTP_TRANSFER_ENCODING", "").lower():
+        raise LengthRequired("Send the body with a Content-Length header, not chunked.")
     try:
-        length = int(django_request.META.get("CONTENT_LENGTH") or 0)
+        length = int(declared or 0)
     except ValueError:
         raise exceptions.ParseError("Invalid Content-Length header.") from None
+    if length < 0:
+        raise exceptions.ParseError("Invalid Content-Length header.")
     if length > limit:
         raise PayloadTooLarge(f"The request body is {length} bytes; the limit is {limit}.")
-    return django_request.body
+    raw = django_request.read(length) if length else b""
+    # Kept where HttpRequest.body keeps it, so request.body and the refused-request excerpts
+    # still see what was sent.
+    django_request._body = raw
+    body = decode_content(raw, meta.get("HTTP_CONTENT_ENCODING", ""), limit)
+    django_request._limited_body = body
+    return body
+
+
+def decode_content(raw: bytes, content_encoding: str, limit: int) -> bytes:
+    """`raw` decompressed per a Content-Encoding header (gzip, deflate or identity)."""
+    codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
+    codings = [c for c in codings if c != "identity"]
+    if not codings:
+        return raw
+    if len(codings) > 1 or codings[0] not in _WBITS:
+        raise UnsupportedContentEncoding(
+            f"Content-Encoding {content_encoding.strip()!r} is not supported; "
+            "send gzip, deflate or an uncompressed body."
+        )
+    coding = codings[0]
+    try:
+        return _decompress(raw, _WBITS[coding], limit)
+    except zlib.error:
+        if coding != "deflate":
+            raise _not_encoded_as(coding) from None
+    try:
+        return _decompress(raw, -zlib.MAX_WBITS, limit)
+    except zlib.error:
+        raise _not_encoded_as(coding) from None
+
+
+def _decompress(raw: bytes, wbits: int, limit: int) -> bytes:
+    decoder = zlib.decompressobj(wbits)
+    body = decoder.decompress(raw, limit + 1)
+    if len(body) > limit or decoder.unconsumed_tail:
+        raise PayloadTooLarge(f"The request body decompresses to over the limit of {limit} bytes.")
+    body += decoder.flush()
+    if not decoder.eof:
+        raise zlib.error("truncated")
+    return body
+
+
+def _not_encoded_as(coding):
+    return exceptions.ParseError(
+        f"The request body is not valid {coding} data, as its Content-Encoding says."
+    )
 
 
 class LogJSONParser(BaseParser):
     media_type = "application/json"
 
     def parse(self, stream, media_type=None, parser_context=None):
-        limit = settings.LOGSTORE_MAX_BODY_BYTES
-        raw = stream.read(limit + 1) if stream is not None else b""
-        if len(raw) > limit:
-            raise PayloadTooLarge(f"The request body is over the limit of {limit} bytes.")
-        return parse_json_bytes(raw)
+        return parse_json_bytes(read_limited_body(parser_context["request"]._request))

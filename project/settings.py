@@ -218,8 +218,11 @@ LOGSTORE_MASKED_HEADERS = envlist(
         "set-cookie",
     ],
 )
-# Django's own request-body cap would answer with an HTML 400; the API enforces its own limit.
-DATA_UPLOAD_MAX_MEMORY_SIZE = None
+# Bounds every form (login, admin, web). The API reads its bodies itself, up to
+# LOGSTORE_MAX_BODY_BYTES, and answers over that with its own JSON 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = envint(
+    "DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024, minimum=64 * 1024
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["ingest.authentication.ApiKeyAuthentication"],
