@@ -336,3 +336,31 @@ def test_it_stores_metadata_keys_longer_than_the_key_limit(api):
     assert Log.objects.get().metadata == {long_a: "1", long_b: "2"}
     assert list(MetadataKey.objects.values_list("key", flat=True)) == ["k" * 256]
     assert api.get("/v1/logs", {"metadata": f"{long_b}=2"}).json()["results"]
+
+
+SECRET = "sk-proj-0123456789abcdefghijklmnop"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        " authorization",
+        "authorization ",
+        "AUTHORIZATION",
+        "openai-api-key",
+        "x_api_key",
+        "x-auth-token",
+        "X-Refresh-Token",
+        "client-secret",
+        "x-goog-api-key",
+        "Cookie",
+    ],
+)
+def test_it_masks_secret_headers_by_normalised_name_and_pattern(api, name):
+    body = {"request": {"headers": {name: SECRET, "Accept": "*/*"}}, "response": {}}
+    response = api.post("/v1/logs", data=json.dumps(body), content_type="application/json")
+    assert response.status_code == 200
+    headers = Log.objects.get().request["headers"]
+    assert headers == {name: "sk-p…mnop", "Accept": "*/*"}
+    detail = api.get(f"/v1/logs/{response.json()['log_ids'][0]}")
+    assert SECRET not in detail.content.decode()

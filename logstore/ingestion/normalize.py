@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from logstore.core.ids import uuid7
 from logstore.core.jsoncodec import JSONDepthError, depth_exceeds, dumps, loads
+from logstore.core.redaction import mask_headers
 
 # Promoted columns are indexed; a b-tree entry must stay well under PostgreSQL's ~2.7 kB cap.
 MAX_INDEXED_TEXT = 256
@@ -434,23 +435,6 @@ def _model(request_body, response_body, url) -> str:
 
 def _mask_headers(part: dict, masked: frozenset[str]) -> dict:
     headers = part.get("headers")
-    if not masked or not isinstance(headers, Mapping):
-        return part
-    part["headers"] = {
-        name: mask_secret(value) if str(name).lower() in masked else value
-        for name, value in headers.items()
-    }
+    if isinstance(headers, Mapping):
+        part["headers"] = mask_headers(headers, masked)
     return part
-
-
-def mask_secret(value) -> str:
-    """Keep enough of a secret to recognise it (scheme, 4 first and last chars), no more."""
-    text = value if isinstance(value, str) else dumps(value)
-    scheme = ""
-    for prefix in ("Bearer ", "Basic ", "bearer ", "basic "):
-        if text.startswith(prefix):
-            scheme, text = prefix, text[len(prefix) :]
-            break
-    if len(text) < 16:
-        return f"{scheme}****"
-    return f"{scheme}{text[:4]}…{text[-4:]}"

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from logstore.core.ids import uuid7
 from logstore.core.jsoncodec import dumps
+from logstore.core.redaction import normalised_header_name
 from logstore.ingestion.normalize import (
     HeaderDefaults,
     NormalizationError,
@@ -55,7 +56,7 @@ class IngestResult:
 def prepare_logs(items: Sequence[Mapping], headers: Mapping[str, str]) -> list[NormalizedLog]:
     """Normalise a batch; raises InvalidLog naming the first item that cannot be stored."""
     defaults = HeaderDefaults.from_headers(headers)
-    masked = frozenset(name.lower() for name in settings.LOGSTORE_MASKED_HEADERS)
+    masked = frozenset(normalised_header_name(name) for name in settings.LOGSTORE_MASKED_HEADERS)
     received_at = timezone.now()
     prepared = []
     for index, item in enumerate(items):
