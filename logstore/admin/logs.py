@@ -87,7 +87,8 @@ def search_condition(term):
                 continue
         else:
             condition |= Q(**{column: term})
-    return condition
+    # `id:` with something that is no UUID can match no log; an empty Q would match them all.
+    return condition if condition else Q(pk__in=[])
 
 
 class LogChangeList(ChangeList):

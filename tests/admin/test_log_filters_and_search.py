@@ -143,3 +143,9 @@ def test_search_never_uses_like(superuser_client, make_log):
 def test_it_reads_the_calendars_ends_as_time_bounds(superuser_client, make_log, query, expected):
     make_log(user="recent")
     assert users(superuser_client, query) == expected
+
+
+@pytest.mark.parametrize("term", ["id:not-a-uuid", "id:12345", "ID:zzz"])
+def test_searching_an_id_that_is_no_uuid_lists_nothing(superuser_client, make_log, term):
+    make_log(user="someone")
+    assert users(superuser_client, f"?q={term}") == []
