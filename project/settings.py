@@ -283,6 +283,17 @@ LOGSTORE_REJECTED_KEEP = envint("LOGSTORE_REJECTED_KEEP", 10_000, minimum=1)
 LOGSTORE_REJECTED_DAYS = envint("LOGSTORE_REJECTED_DAYS", 30, minimum=1)
 LOGSTORE_REJECTED_EXCERPT_CHARS = envint("LOGSTORE_REJECTED_EXCERPT_CHARS", 1000, minimum=100)
 LOGSTORE_METRICS_TOKEN = env("LOGSTORE_METRICS_TOKEN")
+# prometheus_client (multiprocess mode, set by gunicorn.conf.py) writes every sample to files
+# in this directory from the first metric defined, so it must exist before the app loads.
+PROMETHEUS_MULTIPROC_DIR = env("PROMETHEUS_MULTIPROC_DIR")
+if PROMETHEUS_MULTIPROC_DIR:
+    try:
+        os.makedirs(PROMETHEUS_MULTIPROC_DIR, exist_ok=True)
+    except OSError as exc:
+        raise ImproperlyConfigured(
+            f"PROMETHEUS_MULTIPROC_DIR={PROMETHEUS_MULTIPROC_DIR!r} cannot be created "
+            f"({exc.strerror}); point it at a writable directory, or unset it."
+        ) from None
 
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
