@@ -10,7 +10,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.views import (
     SpectacularJSONAPIView,
     SpectacularRedocView,
-    SpectacularSwaggerView,
+    SpectacularSwaggerSplitView,
 )
 from rest_framework import permissions
 
@@ -49,7 +49,7 @@ class SchemaView(PublicMixin, SpectacularJSONAPIView):
     pass
 
 
-class SwaggerView(PublicMixin, SpectacularSwaggerView):
+class SwaggerView(PublicMixin, SpectacularSwaggerSplitView):
     url_name = "api-openapi"
 
 
