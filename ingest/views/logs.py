@@ -20,38 +20,25 @@ from ingest.serializers.docs import InsertedSerializer, LogSerializer, LogSummar
 from ingest.serializers.logs import CustomLogSerializer
 from ingest.validation import flatten_errors
 from logstore.ingestion.feedback import trace_feedback
-from logstore.ingestion.store import IdempotencyConflict, InvalidLog, prepare_logs, store_logs
+from logstore.ingestion.store import prepare_logs, store_logs
 from logstore.models import SCOPE_LOGS_READ, SCOPE_LOGS_WRITE, Log
 from logstore.query.filters import LogFilter
 from logstore.query.presenters import log_as_dict
-
-# Without a time bound a list would walk a workspace's whole history to fill sparse filters.
-DEFAULT_WINDOW = "7d"
-TIME_PARAMETERS = ("since", "start", "end")
-BODY_COLUMNS = ("request", "response")
+from logstore.query.selection import select_logs
 
 
 class LogFilterBackend(DjangoFilterBackend):
-    """LogFilter over the query string, the last 7 days unless a time is given."""
-
-    def get_filterset_kwargs(self, request, queryset, view):
-        kwargs = super().get_filterset_kwargs(request, queryset, view)
-        params = kwargs["data"]
-        if not any(params.get(name) for name in TIME_PARAMETERS):
-            params = params.copy()
-            params["since"] = DEFAULT_WINDOW
-            kwargs["data"] = params
-        return kwargs
+    """LogFilter through the one selection path every surface shares (the API's default
+    window, NUL refused); being DjangoFilterBackend, drf-spectacular documents the filters."""
 
     def filter_queryset(self, request, queryset, view):
-        filterset = self.get_filterset(request, queryset, view)
-        if not filterset.is_valid():
-            field, errors = next(iter(filterset.errors.items()))
+        selection = select_logs(queryset, request.query_params, surface="api")
+        if not selection.is_valid:
+            [first, *_] = selection.details()
             raise InvalidRequest(
-                f"Invalid filter {field}: {errors[0]}",
-                details=[{"field": f, "message": str(e[0])} for f, e in filterset.errors.items()],
+                f"Invalid filter {first['field']}: {first['message']}", details=selection.details()
             )
-        return filterset.qs
+        return selection.queryset
 
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 256
@@ -121,7 +108,7 @@ class LogCollectionView(ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the OpenAPI document has no request
             return Log.objects.none()
-        return Log.objects.filter(workspace=self.request.auth.workspace).defer(*BODY_COLUMNS)
+        return Log.objects.filter(workspace=self.request.auth.workspace).without_bodies("metadata")
 
     @extend_schema(
         operation_id="logs_list",
@@ -158,14 +145,7 @@ class LogCollectionView(ListAPIView):
         payload = request.data
         items = split_batch(payload)
         validate_items(items, batched=not isinstance(payload, dict) or len(items) > 1)
-        try:
-            logs = prepare_logs(items, client_headers(request.headers))
-        except InvalidLog as exc:
-            where = f"logs[{exc.index}]" if len(items) > 1 else "log"
-            raise InvalidRequest(
-                f"Invalid {where}: {exc.path}: {exc.message}",
-                details=[{"index": exc.index, "field": exc.path, "message": exc.message}],
-            ) from None
+        logs = prepare_logs(items, client_headers(request.headers), batched=len(items) > 1)
         idempotency_key = request.headers.get("Idempotency-Key", "").strip() or None
         if idempotency_key and len(idempotency_key) > MAX_IDEMPOTENCY_KEY_LENGTH:
             raise InvalidRequest(
@@ -173,20 +153,13 @@ class LogCollectionView(ListAPIView):
             )
         if idempotency_key and not (idempotency_key.isascii() and idempotency_key.isprintable()):
             raise InvalidRequest("Idempotency-Key must be printable ASCII.")
-        try:
-            result = store_logs(
-                request.auth.workspace,
-                request.auth,
-                logs,
-                idempotency_key=idempotency_key,
-                request_hash=hashlib.sha256(raw).hexdigest() if idempotency_key else "",
-            )
-        except IdempotencyConflict:
-            raise InvalidRequest(
-                "This Idempotency-Key was already used with a different request body.",
-                status_code=409,
-                code="idempotency_conflict",
-            ) from None
+        result = store_logs(
+            request.auth.workspace,
+            request.auth,
+            logs,
+            idempotency_key=idempotency_key,
+            request_hash=hashlib.sha256(raw).hexdigest() if idempotency_key else "",
+        )
         return Response(result.body, status=result.status_code)
 
 
