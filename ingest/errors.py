@@ -76,7 +76,7 @@ def json_not_found(request, exception=None):
 
 
 def json_server_error(request):
-    return JsonResponse(
-        error_body("Internal server error; the request was not stored.", "server_error"),
-        status=500,
-    )
+    # Only a write has something to not store; a failed read must not alarm a client about data.
+    writes = request.method in {"POST", "PUT", "PATCH", "DELETE"}
+    message = "Internal server error" + ("; the request was not stored." if writes else ".")
+    return JsonResponse(error_body(message, "server_error"), status=500)

@@ -91,3 +91,19 @@ def test_the_login_form_refuses_a_huge_body(client):
         content_type="application/x-www-form-urlencoded",
     )
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("method,stored", [("get", False), ("post", True)])
+def test_a_server_error_says_nothing_was_stored_only_for_a_write(api, monkeypatch, method, stored):
+    from ingest.views import logs
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(logs, "store_logs", broken)
+    monkeypatch.setattr(logs.LogCollectionView, "list", broken)
+    api.raise_request_exception = False
+    response = api.get("/v1/logs") if method == "get" else post(api, BODY)
+    assert response.status_code == 500
+    assert response.json()["error"]["type"] == "server_error"
+    assert ("not stored" in response.json()["message"]) is stored
