@@ -71,6 +71,10 @@ class InvalidRequest(exceptions.APIException):
             self.status_code = status_code
 
 
+def json_bad_request(request, exception=None):
+    return JsonResponse(error_body("Bad request.", "bad_request"), status=400)
+
+
 def json_not_found(request, exception=None):
     return JsonResponse(error_body("Not found.", "not_found"), status=404)
 

@@ -107,3 +107,10 @@ def test_a_server_error_says_nothing_was_stored_only_for_a_write(api, monkeypatc
     assert response.status_code == 500
     assert response.json()["error"]["type"] == "server_error"
     assert ("not stored" in response.json()["message"]) is stored
+
+
+def test_a_disallowed_host_on_the_api_is_a_json_400(api):
+    response = api.get("/v1/logs", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["error"]["type"] == "bad_request"
