@@ -54,8 +54,8 @@ EXTREME_TIMES = [
 
 @pytest.mark.parametrize("query,matches", EXTREME_TIMES)
 @pytest.mark.parametrize("page", ["/", "/charts/", "/export.jsonl", "/export.csv"])
-def test_it_reads_the_calendars_ends_as_bounds(web, api_key, send, page, query, matches):
-    [log_id] = send(api_key, [chat("a")])
+def test_it_reads_the_calendars_ends_as_bounds(web, api_key, post_logs, page, query, matches):
+    [log_id] = post_logs([chat("a")], key=api_key)
     response = web.get(f"{page}?{query}")
     assert response.status_code == 200, (page, query)
     if page.startswith("/export"):

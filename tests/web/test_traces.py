@@ -135,12 +135,15 @@ def test_an_unknown_trace_is_a_404(web):
     "trace_id",
     ["x/../victim", "./x", "../../admin/logstore/", "..", ".", "50%off", "a b?c#d", "café/ü"],
 )
-def test_trace_links_lead_to_their_own_trace_whatever_the_id(web, api_key, send, trace_id):
+def test_trace_links_lead_to_their_own_trace_whatever_the_id(web, api_key, post_logs, trace_id):
     import html
     import re
     from urllib.parse import urljoin, urlsplit
 
-    send(api_key, [{**chat("victim"), "trace_id": "victim"}, {**chat("own"), "trace_id": trace_id}])
+    post_logs(
+        [{**chat("victim"), "trace_id": "victim"}, {**chat("own"), "trace_id": trace_id}],
+        key=api_key,
+    )
     pages = {"/": web.get("/?user=own").content.decode()}
     [own] = re.findall(r'href="(/log/[^"]+)"', pages["/"])
     pages[own] = web.get(own).content.decode()
