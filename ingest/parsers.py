@@ -1,4 +1,5 @@
-"""JSON request parsing for the API: a size limit, and errors that say what is wrong."""
+"""Request bodies for the API: a size limit (compressed or not), and JSON parsing with errors
+that say what is wrong."""
 
 import json
 import zlib
