@@ -1,7 +1,8 @@
 """The one definition of "which logs": shared by the admin, the web UI, the read API and exports.
 
-Every surface scopes the queryset to the caller's workspaces first, then applies `LogFilter`
-to the query parameters it received. Parameters, all optional and combined with AND:
+Every surface cleans the query parameters it received with `LogFilter` and asks the log
+store (`logstore.storage`) for the `LogCriteria` they mean, scoped to the caller's
+workspaces. Parameters, all optional and combined with AND:
 
     since=15m|1h|24h|7d|30d    or  start=<ISO time>  end=<ISO time>
     trace_id=a,b  (or repeated)   span_id  user  organization  environment  provider  model
@@ -17,13 +18,10 @@ from datetime import UTC, datetime, timedelta
 
 import django_filters
 from django import forms
-from django.db import connection
-from django.db.models import BooleanField, Exists, F, FloatField, OuterRef, Q, Sum
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import NullIf
 from django.utils import timezone
 
-from logstore.models import Feedback, Log
+from logstore.models import Log
+from logstore.storage.port import EQUALITY_COLUMNS, LogCriteria
 
 TIME_PRESETS = {
     "15m": timedelta(minutes=15),
@@ -34,20 +32,14 @@ TIME_PRESETS = {
 }
 STATUS_CLASSES = {"1xx": 100, "2xx": 200, "3xx": 300, "4xx": 400, "5xx": 500}
 MAX_METADATA_PAIRS = 20
-# Every stored log lies between these (ingest files far-off event times at their arrival), so
-# a bound beyond them selects the same logs once clamped, and date arithmetic near year 1 or
-# 9999, or an offset PostgreSQL refuses (beyond ±15:59), can no longer fail a query.
-EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST = datetime(9000, 1, 1, tzinfo=UTC)
-
-
-def clamp_time(value: datetime) -> datetime:
-    """`value` in UTC, within [EARLIEST, LATEST]."""
-    try:
-        value = value.astimezone(UTC)
-    except OverflowError:  # 0001-01-01T00:00+14:00 is in year 0; 9999-12-31T23:59-14:00 in 10000
-        return EARLIEST if value.year < 2000 else LATEST
-    return min(max(value, EARLIEST), LATEST)
+# (column, lower-bound parameter, upper-bound parameter), both bounds inclusive.
+RANGE_PARAMETERS = (
+    ("latency_ms", "latency_min", "latency_max"),
+    ("total_tokens", "tokens_min", "tokens_max"),
+    ("prompt_tokens", "prompt_tokens_min", "prompt_tokens_max"),
+    ("completion_tokens", "completion_tokens_min", "completion_tokens_max"),
+    ("cost_usd", "cost_min", "cost_max"),
+)
 
 
 class MultipleValueField(forms.Field):
@@ -130,6 +122,22 @@ class ProviderModelField(CommaSeparatedField):
         return pairs
 
 
+# Every stored log lies between these (ingest files far-off event times at their arrival), so
+# a bound beyond them selects the same logs once clamped, and date arithmetic near year 1 or
+# 9999, or an offset PostgreSQL refuses (beyond ±15:59), can no longer fail a query.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def clamp_time(value: datetime) -> datetime:
+    """`value` in UTC, within [EARLIEST, LATEST]."""
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+14:00 is in year 0; 9999-12-31T23:59-14:00 in 10000
+        return EARLIEST if value.year < 2000 else LATEST
+    return min(max(value, EARLIEST), LATEST)
+
+
 class TimeBoundField(django_filters.fields.IsoDateTimeField):
     def to_python(self, value):
         value = super().to_python(value)
@@ -142,11 +150,6 @@ class TimeBoundFilter(django_filters.IsoDateTimeFilter):
 
 class ListFilter(django_filters.Filter):
     field_class = CommaSeparatedField
-
-    def filter(self, qs, value):
-        if not value:
-            return qs
-        return qs.filter(**{f"{self.field_name}__in": value})
 
 
 class StatusFilter(django_filters.Filter):
@@ -166,9 +169,7 @@ class ProviderModelFilter(django_filters.Filter):
 
 
 class LogFilter(django_filters.FilterSet):
-    since = django_filters.ChoiceFilter(
-        choices=[(k, k) for k in TIME_PRESETS], method="filter_since", label="Time range"
-    )
+    since = django_filters.ChoiceFilter(choices=[(k, k) for k in TIME_PRESETS], label="Time range")
     start = TimeBoundFilter(field_name="created_at", lookup_expr="gte")
     end = TimeBoundFilter(field_name="created_at", lookup_expr="lt")
     trace_id = ListFilter(label="Trace id(s)")
@@ -178,8 +179,8 @@ class LogFilter(django_filters.FilterSet):
     environment = django_filters.CharFilter()
     provider = django_filters.CharFilter()
     model = django_filters.CharFilter()
-    status = StatusFilter(method="filter_status")
-    status_class = StatusClassFilter(method="filter_class")
+    status = StatusFilter()
+    status_class = StatusClassFilter()
     success = django_filters.BooleanFilter(field_name="is_success")
     latency_min = django_filters.NumberFilter(field_name="latency_ms", lookup_expr="gte")
     latency_max = django_filters.NumberFilter(field_name="latency_ms", lookup_expr="lte")
@@ -193,15 +194,11 @@ class LogFilter(django_filters.FilterSet):
     completion_tokens_max = django_filters.NumberFilter(
         field_name="completion_tokens", lookup_expr="lte"
     )
-    provider_model = ProviderModelFilter(method="filter_provider_model", label="Provider__model")
+    provider_model = ProviderModelFilter(label="Provider__model")
     streaming = django_filters.BooleanFilter()
-    metadata = MetadataFilter(method="filter_metadata")
-    feedback_min = django_filters.NumberFilter(
-        method="filter_feedback", label="Weighted feedback at least"
-    )
-    feedback_max = django_filters.NumberFilter(
-        method="filter_feedback", label="Weighted feedback at most"
-    )
+    metadata = MetadataFilter()
+    feedback_min = django_filters.NumberFilter(label="Weighted feedback at least")
+    feedback_max = django_filters.NumberFilter(label="Weighted feedback at most")
 
     cost_min = django_filters.NumberFilter(
         field_name="cost_usd", lookup_expr="gte", label="Cost at least (USD)"
@@ -217,96 +214,51 @@ class LogFilter(django_filters.FilterSet):
         model = Log
         fields = []
 
-    def filter_since(self, qs, name, value):
-        if not value:
-            return qs
-        return qs.filter(created_at__gte=timezone.now() - TIME_PRESETS[value])
+    def filter_queryset(self, queryset):
+        # The ORM's compilation of the same criteria every backend receives.
+        from logstore.storage.orm import criteria_q
 
-    def filter_status(self, qs, name, value: list[int]):
-        return qs.filter(status__in=value) if value else qs
+        criteria = self.criteria(workspace_ids=None)
+        if criteria.matches_nothing:
+            return queryset.none()
+        return queryset.filter(criteria_q(criteria))
 
-    def filter_class(self, qs, name, value: list[str]):
-        if not value:
-            return qs
-        condition = Q()
-        for cls in value:
-            low = STATUS_CLASSES[cls]
-            condition |= Q(status__gte=low, status__lt=low + 100)
-        return qs.filter(condition)
-
-    def filter_metadata(self, qs, name, value: list[tuple[str, str]]):
-        return filter_metadata(qs, value)
-
-    def filter_provider_model(self, qs, name, value: list[tuple[str, str]]):
-        if not value:
-            return qs
-        condition = Q()
-        for provider, model in value:
-            condition |= Q(provider=provider, model=model)
-        return qs.filter(condition)
-
-    def filter_feedback(self, qs, name, value):
-        low = self.form.cleaned_data.get("feedback_min")
-        high = self.form.cleaned_data.get("feedback_max")
-        # Both bounds go into one subquery, applied once, by whichever filter runs first.
-        if value is None or (name == "feedback_max" and low is not None):
-            return qs
-        return filter_weighted_feedback(qs, low, high)
+    def criteria(self, *, workspace_ids, now=None) -> LogCriteria:
+        """The cleaned parameters as one backend-neutral value (call after is_valid())."""
+        return criteria_from(self.form.cleaned_data, workspace_ids=workspace_ids, now=now)
 
 
-def weighted_feedback_scores(low=None, high=None):
-    """(workspace_id, trace_id) of traces whose weighted feedback lies in [low, high]."""
-    scores = (
-        Feedback.objects.values("workspace_id", "trace_id")
-        .annotate(
-            score=Sum(F("value") * F("weight"), output_field=FloatField())
-            / NullIf(Sum("weight"), 0.0, output_field=FloatField())
-        )
-        .filter(score__isnull=False)
+def criteria_from(data, *, workspace_ids, now=None) -> LogCriteria:
+    """LogFilter's cleaned data as a `LogCriteria`; `since` is resolved against `now`."""
+    starts = [data["start"]] if data.get("start") else []
+    if data.get("since"):
+        starts.append((now or timezone.now()) - TIME_PRESETS[data["since"]])
+    ranges = []
+    for column, low, high in RANGE_PARAMETERS:
+        bounds = (data.get(low), data.get(high))
+        if bounds != (None, None):
+            ranges.append((column, *(None if b is None else float(b) for b in bounds)))
+    return LogCriteria(
+        workspace_ids=None if workspace_ids is None else tuple(workspace_ids),
+        start=max(starts) if starts else None,
+        end=data.get("end"),
+        trace_ids=tuple(data.get("trace_id") or ()),
+        span_ids=tuple(data.get("span_id") or ()),
+        equals=tuple((c, data[c]) for c in EQUALITY_COLUMNS if data.get(c)),
+        statuses=tuple(data.get("status") or ()),
+        status_ranges=tuple(
+            (STATUS_CLASSES[c], STATUS_CLASSES[c] + 100) for c in data.get("status_class") or ()
+        ),
+        success=data.get("success"),
+        streaming=data.get("streaming"),
+        priced=data.get("priced"),
+        ranges=tuple(ranges),
+        provider_models=tuple(data.get("provider_model") or ()),
+        metadata=tuple(data.get("metadata") or ()),
+        feedback_min=_float_or_none(data.get("feedback_min")),
+        feedback_max=_float_or_none(data.get("feedback_max")),
     )
-    if low is not None:
-        scores = scores.filter(score__gte=low)
-    if high is not None:
-        scores = scores.filter(score__lte=high)
-    return scores
 
 
-def filter_weighted_feedback(qs, low=None, high=None):
-    """Logs whose trace's weighted feedback, sum(value*weight)/sum(weight), is in range.
-
-    The uncorrelated `trace_id IN (...)` lets PostgreSQL aggregate the feedback table once and
-    join it to the trace index; the correlated EXISTS then keeps another workspace's feedback
-    for the same trace id from matching.
-    """
-    scores = weighted_feedback_scores(low, high)
-    same_trace = scores.filter(workspace_id=OuterRef("workspace_id"), trace_id=OuterRef("trace_id"))
-    return qs.filter(trace_id__in=scores.values("trace_id")).filter(Exists(same_trace))
-
-
-# json_each compares the key as a name; a JSON path would read `0` as an array index and has
-# no escape for `"`, so such keys never matched. Key and value are bound parameters.
-_SQLITE_METADATA_PAIR = (
-    "EXISTS (SELECT 1 FROM json_each({column}) AS m WHERE m.key = %s AND m.value = %s)"
-)
-
-
-def filter_metadata(qs, pairs):
-    """Logs whose metadata has every (key, value) pair, comparing the value's text form.
-
-    PostgreSQL answers one `@>` containment from the GIN index on metadata_index; SQLite
-    looks each pair up among the row's keys.
-    """
-    if not pairs:
-        return qs
-    if connection.vendor == "postgresql":
-        wanted = {}
-        for key, value in pairs:
-            if wanted.get(key, value) != value:
-                return qs.none()  # one key cannot hold two different values
-            wanted[key] = value
-        return qs.filter(metadata_index__contains=wanted)
-    column = f"{connection.ops.quote_name(Log._meta.db_table)}.metadata_index"
-    condition = _SQLITE_METADATA_PAIR.format(column=column)
-    for key, value in pairs:
-        qs = qs.filter(RawSQL(condition, (key, value), output_field=BooleanField()))  # noqa: S611
-    return qs
+def _float_or_none(value):
+    return None if value is None else float(value)
