@@ -7,12 +7,20 @@ ReDoc, both from drf-spectacular-sidecar's vendored assets, so no CDN is involve
 import re
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from drf_spectacular.views import (
     SpectacularJSONAPIView,
     SpectacularRedocView,
     SpectacularSwaggerSplitView,
 )
 from rest_framework import permissions
+
+from logstore.query import filters
+
+# LogFilter's own parameter types: comma-separated or `key=value` text, read by its fields.
+for _filter in (filters.StatusFilter, filters.StatusClassFilter, filters.ProviderModelFilter):
+    extend_schema_field(OpenApiTypes.STR)(_filter)
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):

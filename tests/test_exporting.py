@@ -52,5 +52,5 @@ def test_csv_neutralises_fullwidth_formula_cells(api, formula):
     body = openai_chat(formula)
     response = api.post("/v1/logs", data=json.dumps(body), content_type="application/json")
     assert response.status_code == 200
-    [row] = csv.DictReader(io.StringIO("".join(csv_chunks(Log.objects.all()))))
+    [row] = csv.DictReader(io.StringIO("".join(csv_chunks(EVERYTHING))))
     assert row["user"] == "'" + formula

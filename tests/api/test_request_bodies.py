@@ -101,7 +101,7 @@ def test_a_server_error_says_nothing_was_stored_only_for_a_write(api, monkeypatc
         raise RuntimeError("boom")
 
     monkeypatch.setattr(logs, "store_logs", broken)
-    monkeypatch.setattr(logs.LogCollectionView, "list", broken)
+    monkeypatch.setattr(logs, "list_logs", broken)
     api.raise_request_exception = False
     response = api.get("/v1/logs") if method == "get" else post(api, BODY)
     assert response.status_code == 500
