@@ -12,7 +12,7 @@ BIN := $(VENV)/bin
 PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 $$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null); do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then echo $$p; break; fi; done)
 
-.PHONY: help install run serve test lint format bench loadtest clean screenshots
+.PHONY: help install install-dev run serve test lint format bench loadtest clean screenshots
 
 help:
 	@echo "make run    set up everything and serve on http://$(HOST):$(PORT) (SQLite unless DATABASE_URL)"
@@ -28,10 +28,17 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+# Test and benchmark tools (chDB alone is ~500 MB) come only with the targets that use them,
+# so `make run` on a fresh clone installs what serving needs and no more.
+$(VENV)/.installed-dev: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
 install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
 
 run: install
 	$(BIN)/python manage.py migrate --no-input
@@ -42,30 +49,30 @@ run: install
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(BIN)/gunicorn project.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --timeout 120
 
-test: install
+test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: install
+format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 # Not part of `make test`: it restarts this machine's PostgreSQL once. See docs/operations.md.
-loadtest: install
+loadtest: install-dev
 	$(BIN)/python bench/loadtest.py $(LOADTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache
 
 # Regenerates docs/screenshots/*.png from seeded data in Debian's Chromium.
-screenshots: install
+screenshots: install-dev
 	LOGSTORE_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/web/browser -k screenshots
 
 # Benchmarks on the local PostgreSQL (BENCH_ARGS="--ten-million" for 10M rows): see docs/benchmarks.md.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432
 BENCH_PORT ?= 8106
-bench: install
+bench: install-dev
 	$(BIN)/python -W ignore::UserWarning -m bench.run --server-url $(BENCH_DATABASE_URL) --port $(BENCH_PORT) --workers $(WORKERS) $(BENCH_ARGS)
