@@ -59,6 +59,9 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by every change: workers cache verified keys, and each write checks that the
+    # version it cached is still current in the same statement (logstore.apikeys.charge).
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = ApiKeyQuerySet.as_manager()
 
@@ -68,6 +71,13 @@ class ApiKey(models.Model):
 
     def __str__(self):
         return f"{self.name} ({API_KEY_PREFIX}{self.prefix}…)"
+
+    def save(self, *args, update_fields=None, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            self.version += 1
+            if update_fields is not None:
+                update_fields = {*update_fields, "version"}
+        super().save(*args, update_fields=update_fields, **kwargs)
 
     @staticmethod
     def hash(raw_key: str) -> str:

@@ -275,7 +275,6 @@ def envrate(name, default):
 # Requests per API key, across all endpoints and all workers: a guard against runaway clients,
 # set high enough that a busy application is never refused.
 LOGSTORE_RATE_LIMIT = envrate("LOGSTORE_RATE_LIMIT", "6000/min")
-LOGSTORE_USAGE_FLUSH_SECONDS = envint("LOGSTORE_USAGE_FLUSH_SECONDS", 10)
 LOGSTORE_REJECTED_KEEP = envint("LOGSTORE_REJECTED_KEEP", 10_000, minimum=1)
 LOGSTORE_REJECTED_DAYS = envint("LOGSTORE_REJECTED_DAYS", 30, minimum=1)
 LOGSTORE_REJECTED_EXCERPT_CHARS = envint("LOGSTORE_REJECTED_EXCERPT_CHARS", 1000, minimum=100)

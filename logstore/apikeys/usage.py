@@ -1,14 +1,13 @@
 """What the ingest API accepted and refused, per key: daily counters and a bounded record of
-refused requests, both written outside the ingest transaction."""
+refused requests. A request that reaches the write is counted by the write itself
+(logstore.apikeys.charge); `add_usage` counts the others, outside the ingest transaction."""
 
 import logging
 import random
-import threading
-import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from logstore.core.redaction import excerpt, scrub_secrets
@@ -22,50 +21,9 @@ MAX_REASON = 1000
 COUNTERS = ("accepted_logs", "accepted_requests", "rejected_requests", "bytes_received")
 
 
-class UsageBuffer:
-    """Counters summed in this process and added to ApiKeyUsage every few seconds.
-
-    One UPDATE per request would serialise every worker on the key's row for the day; a
-    flush turns a burst of requests into one upsert per key. A SIGKILLed worker loses its
-    unflushed counts, which is acceptable for statistics (the logs themselves are safe).
-    """
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._pending = {}
-        self._last_flush = time.monotonic()
-
-    def add(self, api_key_id, *, logs=0, accepted=0, rejected=0, nbytes=0):
-        day = timezone.now().date()
-        with self._lock:
-            row = self._pending.setdefault((api_key_id, day), [0, 0, 0, 0])
-            row[0] += logs
-            row[1] += accepted
-            row[2] += rejected
-            row[3] += nbytes
-
-    def flush_if_due(self):
-        if time.monotonic() - self._last_flush >= settings.LOGSTORE_USAGE_FLUSH_SECONDS:
-            self.flush()
-
-    def flush(self):
-        with self._lock:
-            pending, self._pending = self._pending, {}
-            self._last_flush = time.monotonic()
-        for (api_key_id, day), counts in pending.items():
-            try:
-                _add_usage(api_key_id, day, counts)
-            except DatabaseError as exc:
-                if isinstance(exc, IntegrityError):
-                    continue  # the key was deleted meanwhile; its counters go with it
-                logger.warning("usage counters not saved yet: %s", exc)
-                with self._lock:
-                    row = self._pending.setdefault((api_key_id, day), [0, 0, 0, 0])
-                    for i, value in enumerate(counts):
-                        row[i] += value
-
-
-def _add_usage(api_key_id, day, counts):
+def add_usage(api_key_id, *, logs=0, accepted=0, rejected=0, nbytes=0):
+    """Add to the key's counters for today, unless the key was deleted meanwhile."""
+    counts = (logs, accepted, rejected, nbytes)
     table = ApiKeyUsage._meta.db_table
     keys = ApiKey._meta.db_table
     columns = ", ".join(COUNTERS)
@@ -77,11 +35,8 @@ def _add_usage(api_key_id, day, counts):
         f"SELECT %s, %s, %s, %s, %s, %s WHERE EXISTS (SELECT 1 FROM {keys} WHERE id = %s) "
         f"ON CONFLICT (api_key_id, day) DO UPDATE SET {increments}"
     )
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, [api_key_id, day, *counts, api_key_id])
-
-
-usage = UsageBuffer()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [api_key_id, timezone.now().date(), *counts, api_key_id])
 
 
 def record_rejection(*, api_key, key_prefix, path, status_code, reason, body: bytes):

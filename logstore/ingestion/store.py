@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from logstore.apikeys.charge import ChargeOutcome, KeyCharge, charge_key, charged_insert
+from logstore.apikeys.ratelimit import sweep_after
 from logstore.core.ids import uuid7
 from logstore.core.jsoncodec import dumps
 from logstore.ingestion.normalize import (
@@ -50,6 +52,9 @@ class IdempotencyConflict(Exception):
 class IngestResult:
     status_code: int
     body: dict
+    # Whether the request was counted in its key's usage with the write (a replayed
+    # Idempotency-Key answer is not: nothing was written).
+    charged: bool = False
 
 
 def prepare_logs(items: Sequence[Mapping], headers: Mapping[str, str]) -> list[NormalizedLog]:
@@ -75,11 +80,14 @@ def store_logs(
     *,
     idempotency_key: str | None = None,
     request_hash: str = "",
+    charge: KeyCharge | None = None,
 ) -> IngestResult:
     """Write all of `logs` or none of them; the result is returned only after commit.
 
     With an idempotency key, a repeat of the same request returns the first response and
-    writes nothing; concurrent repeats wait on the key's unique constraint.
+    writes nothing; concurrent repeats wait on the key's unique constraint. With a `charge`,
+    the key is checked and the request counted with the write (raises KeyRefused or
+    RateLimited, having written no log).
     """
     ids = [uuid7() for _ in logs]
     body = {
@@ -89,24 +97,33 @@ def store_logs(
     }
     workspace_id, api_key_id = workspace.pk, api_key.pk if api_key else None
     new_keys = unseen_metadata_keys(workspace_id, logs)
+    outcome = None
     try:
-        if idempotency_key or new_keys or connection.vendor != "postgresql":
+        if (
+            idempotency_key
+            or new_keys
+            or connection.vendor != "postgresql"
+            or (charge is not None and len(logs) >= COPY_MIN_ROWS)
+        ):
             with transaction.atomic():
-                if idempotency_key:
-                    IdempotencyRecord.objects.create(
-                        workspace=workspace,
-                        key=idempotency_key,
-                        request_hash=request_hash,
-                        status_code=200,
-                        response=body,
-                    )
-                write_logs(workspace_id, api_key_id, ids, logs)
-                if new_keys:
-                    remember_metadata_keys(workspace_id, new_keys)
+                if charge is not None:
+                    outcome = charge_key(charge, len(logs))
+                if outcome is None or outcome.allowed:
+                    if idempotency_key:
+                        IdempotencyRecord.objects.create(
+                            workspace=workspace,
+                            key=idempotency_key,
+                            request_hash=request_hash,
+                            status_code=200,
+                            response=body,
+                        )
+                    write_logs(workspace_id, api_key_id, ids, logs)
+                    if new_keys:
+                        remember_metadata_keys(workspace_id, new_keys)
         else:
-            # The common case is one COPY or one INSERT: a single statement is its own
-            # transaction, and BEGIN and COMMIT would add two round trips to every request.
-            write_logs(workspace_id, api_key_id, ids, logs)
+            # The common case is one statement, its own transaction: BEGIN and COMMIT would add
+            # two round trips to every request. With a charge it also checks and counts the key.
+            outcome = write_logs(workspace_id, api_key_id, ids, logs, charge=charge)
     except IntegrityError:
         if not idempotency_key:
             raise
@@ -116,7 +133,10 @@ def store_logs(
         if record.request_hash != request_hash:
             raise IdempotencyConflict() from None
         return IngestResult(record.status_code, record.response)
-    return IngestResult(200, body)
+    if outcome is not None:
+        sweep_after(outcome.window_requests, charge)
+        outcome.raise_for_refusal(charge)
+    return IngestResult(200, body, charged=outcome is not None)
 
 
 # Columns whose value is JSON text on the wire: serialised once per row, by orjson.
@@ -169,9 +189,20 @@ def copy_rows(cursor, table, rows):
             copy.write_row(row)
 
 
-def write_logs(workspace_id, api_key_id, ids, logs: Sequence[NormalizedLog]):
+@cache
+def _typed_placeholders():
+    """One VALUES row of casts: rows inside a CTE's SELECT get no type from their columns."""
+    return (
+        "("
+        + ", ".join(f"%s::{f.cast_db_type(connection)}" for f in Log._meta.concrete_fields)
+        + ")"
+    )
+
+
+def write_logs(workspace_id, api_key_id, ids, logs: Sequence[NormalizedLog], charge=None):
     """Insert rows with one statement on PostgreSQL (COPY, or INSERT for a few rows), one
-    executemany elsewhere."""
+    executemany elsewhere. With a `charge` (PostgreSQL, a few rows), the INSERT also checks
+    and counts the key, and its ChargeOutcome is returned."""
     table = Log._meta.db_table
     rows = log_rows(workspace_id, api_key_id, ids, logs)
     names, _ = _row_plan()
@@ -181,14 +212,24 @@ def write_logs(workspace_id, api_key_id, ids, logs: Sequence[NormalizedLog]):
         with connection.cursor() as cursor:
             if len(logs) >= COPY_MIN_ROWS:
                 copy_rows(cursor.cursor, table, rows)
-                return
-            rows = list(rows)
+                return None
+            params = [value for row in rows for value in row]
+            if charge is not None:
+                sql, params = charged_insert(
+                    charge,
+                    len(logs),
+                    quoted,
+                    ", ".join([_typed_placeholders()] * len(logs)),
+                    params,
+                )
+                cursor.execute(sql, params)
+                return ChargeOutcome(*cursor.fetchone())
             cursor.execute(
                 f"INSERT INTO {table} ({quoted}) VALUES "  # noqa: S608
-                + ", ".join([placeholders] * len(rows)),
-                [value for row in rows for value in row],
+                + ", ".join([placeholders] * len(logs)),
+                params,
             )
-        return
+        return None
     # Other databases need Django's adaptation (UUIDs, datetimes), done per column type.
     prepare = [None if f.attname in _JSON_COLUMNS else f for f in Log._meta.concrete_fields]
     params = []
@@ -202,6 +243,7 @@ def write_logs(workspace_id, api_key_id, ids, logs: Sequence[NormalizedLog]):
             f"INSERT INTO {table} ({quoted}) VALUES {placeholders}",  # noqa: S608
             params,
         )
+    return None
 
 
 def unseen_metadata_keys(workspace_id, logs: Sequence[NormalizedLog]) -> list[str]:

@@ -110,14 +110,18 @@ def test_counting_shares_one_row_per_key_and_window_and_sweeps_ended_ones(db):
     ]
 
 
-def test_a_steady_request_costs_one_rate_limit_query_and_no_accounting_write(api, settings):
+def test_a_steady_request_is_counted_with_its_write_in_one_transaction(api, settings):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    settings.LOGSTORE_USAGE_FLUSH_SECONDS = 3600
     assert post_logs(api, openai_chat()).status_code == 200
     with CaptureQueriesContext(connection) as queries:
         assert post_logs(api, openai_chat()).status_code == 200
-    tables = [q["sql"] for q in queries.captured_queries]
-    assert sum("ratelimitwindow" in sql for sql in tables) == 1
-    assert not any("apikeyusage" in sql or "rejectedrequest" in sql for sql in tables)
+    statements = [q["sql"] for q in queries.captured_queries]
+    # No key lookup: the key verified by the first request is checked inside the write.
+    assert not any(
+        'FROM "logstore_apikey" WHERE "logstore_apikey"."prefix"' in sql for sql in statements
+    )
+    assert sum("ratelimitwindow" in sql for sql in statements) == 1
+    assert sum("apikeyusage" in sql for sql in statements) == 1
+    assert not any("rejectedrequest" in sql for sql in statements)

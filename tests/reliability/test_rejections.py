@@ -86,27 +86,33 @@ def test_accepted_and_rejected_requests_are_counted_per_key_and_day(api, api_key
     assert usage.bytes_received > len(ok.wsgi_request.body)
 
 
-def test_counters_wait_for_the_flush_interval(api, api_key, settings):
-    settings.LOGSTORE_USAGE_FLUSH_SECONDS = 3600
-    from logstore.apikeys.usage import usage
+def test_it_counts_every_request_as_soon_as_it_is_answered_with_no_later_request(api, api_key):
+    # Counters used to wait in a worker's memory for a later request to flush them: after an
+    # idle period the admin showed a fraction of what was sent, and a dead worker lost them.
+    sent = 0
+    for size in (1, 3, 12, 1, 2):
+        assert post_logs(api, [openai_chat() for _ in range(size)]).status_code == 200
+        sent += size
+        usage = ApiKeyUsage.objects.get(api_key=api_key)
+        assert usage.accepted_logs == sent
+    assert post_logs(api, {"request": "nope"}).status_code == 400
+    usage = ApiKeyUsage.objects.get(api_key=api_key)
+    assert (usage.accepted_logs, usage.accepted_requests, usage.rejected_requests) == (19, 5, 1)
 
-    usage.flush()
-    assert post_logs(api, openai_chat()).status_code == 200
-    assert not ApiKeyUsage.objects.exists()
-    usage.flush()
-    assert ApiKeyUsage.objects.get(api_key=api_key).accepted_logs == 1
+
+def test_an_idempotent_replay_is_counted_once_it_is_answered(api, api_key):
+    for _ in range(2):
+        response = post_logs(api, openai_chat(), HTTP_IDEMPOTENCY_KEY="once")
+        assert response.status_code == 200
+    usage = ApiKeyUsage.objects.get(api_key=api_key)
+    assert (usage.accepted_requests, usage.accepted_logs) == (2, 2)
 
 
-def test_counters_of_a_deleted_key_are_dropped_not_retried(api, api_key, settings):
-    settings.LOGSTORE_USAGE_FLUSH_SECONDS = 3600
-    from logstore.apikeys.usage import usage
-
-    usage.flush()
+def test_counters_of_a_deleted_key_are_dropped(api, api_key):
     assert post_logs(api, openai_chat()).status_code == 200
     ApiKey.objects.filter(pk=api_key.pk).delete()
-    usage.flush()
+    assert post_logs(api, openai_chat()).status_code == 401
     assert not ApiKeyUsage.objects.exists()
-    assert not usage._pending
 
 
 def test_trimming_keeps_the_newest_rejections(db):
