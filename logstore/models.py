@@ -120,6 +120,16 @@ class ApiKey(models.Model):
         self.save(update_fields=["revoked_at"])
 
 
+# Columns that hold a call's bodies (up to megabytes a row): lists read without them.
+BODY_FIELDS = ("request", "response", "metadata", "metadata_index")
+
+
+class LogQuerySet(models.QuerySet):
+    def without_bodies(self, *keep):
+        """The derived columns only (plus `keep`): what lists, traces and charts need."""
+        return self.defer(*(name for name in BODY_FIELDS if name not in keep))
+
+
 class Log(models.Model):
     """One LLM call or span, as a client reported it. Rows are never updated.
 
@@ -168,6 +178,8 @@ class Log(models.Model):
     # Scalar metadata values as text ({"k": "5"} for both 5 and "5"), so `k=v` filters match
     # what a person typed; on PostgreSQL a GIN index serves `@>` over it.
     metadata_index = models.JSONField(default=dict, blank=True)
+
+    objects = LogQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
