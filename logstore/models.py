@@ -409,3 +409,46 @@ class RateLimitWindow(models.Model):
 
     def __str__(self):
         return f"{self.api_key_id}@{self.window_start}: {self.requests}"
+
+
+class ChartRollup(models.Model):
+    """One workspace's logs of one hour, summed: what the charts read for whole hours.
+
+    `dimension` "" holds all the hour's logs, with their latency histogram; the other rows hold
+    one breakdown value each (`dimension` names a column of BREAKDOWN_FIELDS). Rows are
+    rebuilt from raw logs by logstore.query.rollups, never edited in place.
+    """
+
+    # No foreign key, like the logs it sums: deleting a workspace must not wait on these.
+    workspace_id = models.BigIntegerField()
+    hour = models.DateTimeField()
+    dimension = models.CharField(max_length=16, blank=True, default="")
+    value = models.CharField(max_length=256, blank=True, default="")
+    requests = models.PositiveBigIntegerField(default=0)
+    errors = models.PositiveBigIntegerField(default=0)
+    tokens = models.PositiveBigIntegerField(default=0)
+    # A `cost` sum belongs here, summed the same way as tokens, once logs carry a cost.
+    # Logs per latency bucket (logstore.query.rollups.LATENCY_BOUNDS); dimension "" only.
+    latency_histogram = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            # One row per key; it also serves the charts' read: a workspace's rows of one
+            # dimension over a range of hours.
+            models.UniqueConstraint(
+                fields=["workspace_id", "dimension", "hour", "value"],
+                name="chartrollup_key_uniq",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.workspace_id} {self.hour:%Y-%m-%d %H}h {self.dimension}={self.value}"
+
+
+class ChartRollupMark(models.Model):
+    """The one row saying up to when the rollups include every stored log."""
+
+    complete_before = models.DateTimeField()
+
+    def __str__(self):
+        return f"rollups complete before {self.complete_before}"

@@ -1,8 +1,14 @@
 """Aggregates for the charts page: per-bucket counts, errors, tokens and latency percentiles.
 
-Everything is computed in the database over a bounded window. PostgreSQL answers percentiles
-with `percentile_cont`; SQLite has no such aggregate, so there the latencies of the newest
-`SQLITE_PERCENTILE_SAMPLE` rows are read in order and interpolated the same way in Python.
+Everything is computed in the database over a bounded window. Charts of whole workspaces
+(no filter but the window) with hourly or daily buckets read the hourly rollups
+(logstore.query.rollups) for whole hours and raw rows only for the edges: the partial hours at
+the window's ends and whatever the rollups do not hold yet (the current hour). Their
+percentiles come from the rollups' latency histograms, within one bucket of exact.
+
+Otherwise raw rows answer: PostgreSQL computes percentiles with `percentile_cont`; SQLite has no
+such aggregate, so there the latencies of the newest `SQLITE_PERCENTILE_SAMPLE` rows are read in
+order and interpolated the same way in Python.
 """
 
 import math
@@ -24,6 +30,9 @@ from django.db.models import (
 )
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, TruncDay, TruncHour, TruncMinute
+
+from logstore.models import ChartRollup
+from logstore.query import rollups
 
 MAX_WINDOW = timedelta(days=31)
 SQLITE_PERCENTILE_SAMPLE = 20_000
@@ -142,9 +151,26 @@ def clamp_window(start: datetime, end: datetime) -> tuple[datetime, datetime, bo
     return start, end, False
 
 
-def timeseries(queryset, start: datetime, end: datetime) -> Series:
+def _rollup_hours(start, end, step, rollup_workspaces):
+    if rollup_workspaces is None or step < rollups.HOUR:
+        return None
+    return rollups.whole_hours(start, end, rollups.complete_before())
+
+
+def _edges(start, end, hours):
+    """The parts of [start, end) that rollups do not answer."""
+    first, last = hours
+    return [(lo, hi) for lo, hi in ((start, first), (last, end)) if lo < hi]
+
+
+def timeseries(queryset, start: datetime, end: datetime, rollup_workspaces=None) -> Series:
+    """Buckets of [start, end); `rollup_workspaces` (the workspaces `queryset` holds, when
+    nothing else narrows it) lets whole hours come from the rollups."""
     start, end, clamped = clamp_window(start, end)
     trunc, step = bucket_size(end - start)
+    hours = _rollup_hours(start, end, step, rollup_workspaces)
+    if hours is not None:
+        return _rollup_timeseries(queryset, start, end, step, clamped, rollup_workspaces, hours)
     rows = queryset.filter(created_at__gte=start, created_at__lt=end).order_by()
     aggregates = {
         "requests": Count("pk"),
@@ -187,6 +213,44 @@ def timeseries(queryset, start: datetime, end: datetime) -> Series:
     return Series(step, buckets, start, end, clamped, sampled)
 
 
+def _rollup_timeseries(queryset, start, end, step, clamped, workspace_ids, hours):
+    sums = {}
+
+    def add(hour, requests, errors, tokens, histogram):
+        bucket = sums.setdefault(_floor(hour, step), [0, 0, 0, []])
+        bucket[0] += requests
+        bucket[1] += errors
+        bucket[2] += tokens
+        rollups.merge_histograms(bucket[3], histogram)
+
+    stored = ChartRollup.objects.filter(
+        workspace_id__in=workspace_ids, dimension="", hour__gte=hours[0], hour__lt=hours[1]
+    ).values_list("hour", "requests", "errors", "tokens", "latency_histogram")
+    for row in stored:
+        add(*row)
+    for lo, hi in _edges(start, end, hours):
+        edge = queryset.filter(created_at__gte=lo, created_at__lt=hi)
+        for row in rollups.hourly_aggregates(edge, dimensions=()):
+            add(row.hour, row.requests, row.errors, row.tokens, row.latency_histogram)
+
+    buckets = []
+    moment = _floor(start, step)
+    while moment < end:
+        requests, errors, tokens, histogram = sums.get(moment, (0, 0, 0, []))
+        buckets.append(
+            Bucket(
+                start=moment,
+                requests=requests,
+                errors=errors,
+                tokens=tokens,
+                p50=rollups.histogram_percentile(histogram, 0.5),
+                p95=rollups.histogram_percentile(histogram, 0.95),
+            )
+        )
+        moment += step
+    return Series(step, buckets, start, end, clamped, sampled=False)
+
+
 def _sampled_percentiles(rows, step):
     latencies = rows.filter(latency_ms__isnull=False).order_by("-created_at", "-id")
     sample = list(latencies.values_list("created_at", "latency_ms")[: SQLITE_PERCENTILE_SAMPLE + 1])
@@ -219,9 +283,16 @@ class BreakdownRow:
     share: float
 
 
-def breakdown(queryset, start, end, dimension, key="", limit=BREAKDOWN_LIMIT):
+def breakdown(
+    queryset, start, end, dimension, key="", limit=BREAKDOWN_LIMIT, rollup_workspaces=None
+):
     """Top `limit` values of a column (or of metadata `key`) by request count."""
     start, end, _ = clamp_window(start, end)
+    hours = None
+    if dimension in rollups.DIMENSIONS:
+        hours = _rollup_hours(start, end, rollups.HOUR, rollup_workspaces)
+    if hours is not None:
+        return _rollup_breakdown(queryset, start, end, dimension, limit, rollup_workspaces, hours)
     rows = queryset.filter(created_at__gte=start, created_at__lt=end).order_by()
     if dimension == "metadata":
         rows = rows.annotate(dim=Cast(KeyTextTransform(key, "metadata_index"), TextField()))
@@ -237,6 +308,45 @@ def breakdown(queryset, start, end, dimension, key="", limit=BREAKDOWN_LIMIT):
     return [
         BreakdownRow(row[column], row["requests"], row["errors"], row["requests"] / top)
         for row in grouped
+    ]
+
+
+def _rollup_breakdown(queryset, start, end, dimension, limit, workspace_ids, hours):
+    column = BREAKDOWN_FIELDS[dimension]
+    counts = {}
+    stored = (
+        ChartRollup.objects.filter(
+            workspace_id__in=workspace_ids,
+            dimension=dimension,
+            hour__gte=hours[0],
+            hour__lt=hours[1],
+        )
+        .values("value")
+        .annotate(requests=Sum("requests"), errors=Sum("errors"))
+        .order_by()
+    )
+    for row in stored:
+        value = row["value"]
+        if dimension == "status":
+            value = int(value) if value else None
+        pair = counts.setdefault(value, [0, 0])
+        pair[0] += row["requests"]
+        pair[1] += row["errors"]
+    for lo, hi in _edges(start, end, hours):
+        edge = queryset.filter(created_at__gte=lo, created_at__lt=hi).order_by()
+        grouped = edge.values(column).annotate(
+            requests=Count("pk"), errors=Count("pk", filter=Q(is_success=False))
+        )
+        for row in grouped:
+            pair = counts.setdefault(row[column], [0, 0])
+            pair[0] += row["requests"]
+            pair[1] += row["errors"]
+    ranked = sorted(counts.items(), key=lambda item: (-item[1][0], item[0] is None, item[0]))
+    ranked = ranked[:limit]
+    top = ranked[0][1][0] if ranked else 0
+    return [
+        BreakdownRow(value, requests, errors, requests / top)
+        for value, (requests, errors) in ranked
     ]
 
 

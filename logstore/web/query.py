@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from logstore.query.access import logs_for, workspaces_for
 from logstore.query.filters import TIME_PRESETS
-from logstore.query.selection import DEFAULT_WINDOWS, select_logs
+from logstore.query.selection import DEFAULT_WINDOWS, TIME_PARAMETERS, select_logs
 
 MAX_COLUMNS = 8
 
@@ -50,6 +50,17 @@ class LogQuery:
     @property
     def since(self):
         return self.params.get("since", "")
+
+    def unfiltered_workspace_ids(self):
+        """The workspaces shown, when nothing but the time window narrows their logs (so
+        charts may read rollups); None otherwise."""
+        if self.errors:
+            return None
+        if any(
+            v for key, values in self.params.lists() if key not in TIME_PARAMETERS for v in values
+        ):
+            return None
+        return [self.workspace.pk] if self.workspace else [w.pk for w in self.workspaces]
 
 
 def log_query(request) -> LogQuery:

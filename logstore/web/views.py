@@ -180,7 +180,10 @@ def trace_detail(request, trace_id):
 @require_GET
 def charts(request):
     query = log_query(request)
-    series = chart_service.timeseries(query.queryset, query.window_start, query.window_end)
+    scope = query.unfiltered_workspace_ids()
+    series = chart_service.timeseries(
+        query.queryset, query.window_start, query.window_end, rollup_workspaces=scope
+    )
     by = request.GET.get("by", "model")
     by_key = request.GET.get("by_key", "").strip()
     breakdown, breakdown_error = [], ""
@@ -190,7 +193,12 @@ def charts(request):
         breakdown_error = f"Cannot break down by {by!r}."
     else:
         breakdown = chart_service.breakdown(
-            query.queryset, query.window_start, query.window_end, by, by_key
+            query.queryset,
+            query.window_start,
+            query.window_end,
+            by,
+            by_key,
+            rollup_workspaces=scope,
         )
     buckets = series.buckets
     context = {
