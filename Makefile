@@ -37,9 +37,10 @@ run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(BIN)/python manage.py bootstrap --url http://$(HOST):$(PORT)
-	@# The export worker runs beside gunicorn and stops when gunicorn does.
+	@# The export worker and the charts' rollups run beside gunicorn and stop when it does.
 	$(BIN)/python manage.py db_worker & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
+	$(BIN)/python manage.py rollups --every 30 & rollups=$$!; \
+	trap 'kill $$worker $$rollups 2>/dev/null; wait $$worker $$rollups' EXIT; \
 	$(BIN)/gunicorn project.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --timeout 120
 
 test: install

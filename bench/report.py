@@ -78,10 +78,24 @@ def markdown(results) -> str:
     return "\n".join(lines)
 
 
+def servers_table(results) -> str:
+    lines = ["| Server | POST /logs, one log | no-database view | ratio |", "|---|---|---|---|"]
+    for key, value in results.items():
+        if key.startswith("3_single_log_"):
+            logs, floor = value["post_logs"], value["no_database_view"]
+            lines.append(
+                f"| `{value['command']}` | {logs['req_per_s']:,} req/s, p50 {logs['p50_ms']} ms, "
+                f"p99 {logs['p99_ms']} ms | {floor['req_per_s']:,} req/s, p99 {floor['p99_ms']} ms "
+                f"| {value['ratio_to_no_database']:.0%} |"
+            )
+    return "\n".join(lines)
+
+
 def table(results) -> str:
     width = max(len(a) for a, _, _ in rows(results))
     return "\n".join(f"{a.ljust(width)}  {b}" for a, b, _ in rows(results))
 
 
 if __name__ == "__main__":
-    print(markdown(json.loads(Path(sys.argv[1]).read_text())))
+    loaded = json.loads(Path(sys.argv[1]).read_text())
+    print(servers_table(loaded) if "3_single_log" not in loaded else markdown(loaded))

@@ -150,7 +150,8 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
         {
             "pool": {
                 "min_size": envint("DB_POOL_MIN_SIZE", 1),
-                "max_size": envint("DB_POOL_MAX_SIZE", 4, minimum=1),
+                # One connection per gunicorn thread (gunicorn.conf.py), so none waits.
+                "max_size": envint("DB_POOL_MAX_SIZE", 8, minimum=1),
                 "timeout": envint("DB_POOL_TIMEOUT", 10, minimum=1),
                 # A connection that died with a database restart is replaced, not handed out.
                 "check": ConnectionPool.check_connection,
