@@ -174,6 +174,14 @@ def rebuild(start: datetime, end: datetime, workspace_ids=None) -> int:
     return len(fresh)
 
 
+def forget_before(workspace_id, cutoff: datetime):
+    """After retention deleted a workspace's logs older than `cutoff`: drop their hours'
+    rollups and recompute the hour the cutoff falls in."""
+    hour = floor_hour(cutoff)
+    ChartRollup.objects.filter(workspace_id=workspace_id, hour__lt=hour).delete()
+    rebuild(hour, hour + HOUR, [workspace_id])
+
+
 def uuid7_floor(moment: datetime) -> uuid.UUID:
     """The smallest UUIDv7 taken at `moment` or later."""
     millis = int(moment.timestamp() * 1000)

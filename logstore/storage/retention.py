@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from logstore.models import IdempotencyRecord, Log, Workspace
+from logstore.query import rollups
 from logstore.storage.partitions import (
     day_of_partition,
     drop_partition,
@@ -74,6 +75,7 @@ def prune_logs(
             count = expired.order_by()[:DRY_RUN_COUNT_CAP].count()
         else:
             count = delete_in_batches(expired, batch_size)
+            rollups.forget_before(workspace_id, cutoff)
         if count:
             progress(
                 f"{'would delete' if dry_run else 'deleted'} {count} log(s) of "
