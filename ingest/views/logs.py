@@ -10,15 +10,14 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ingest.authentication import verified_keys
 from ingest.errors import InvalidRequest
+from ingest.keycharge import ChargedWriteMixin
 from ingest.parsers import PayloadTooLarge, read_limited_body
 from ingest.serializers.logs import CustomLogSerializer
 from ingest.validation import flatten_errors
-from logstore.apikeys.charge import KeyCharge, KeyRefused, RateLimited
 from logstore.ingestion.feedback import trace_feedback
 from logstore.ingestion.store import prepare_logs, store_logs
-from logstore.models import SCOPE_LOGS_READ, SCOPE_LOGS_WRITE, ApiKey, Log
+from logstore.models import SCOPE_LOGS_READ, SCOPE_LOGS_WRITE, Log
 from logstore.query.presenters import log_as_dict
 from logstore.query.selection import select_logs
 
@@ -106,30 +105,8 @@ def validate_items(items, batched):
             ) from None
 
 
-class LogCollectionView(APIView):
+class LogCollectionView(ChargedWriteMixin, APIView):
     required_scopes = {"POST": SCOPE_LOGS_WRITE, "GET": SCOPE_LOGS_READ}
-    # The write checks the key and counts the request in its rate-limit window and usage in
-    # the same statement (logstore.apikeys.charge), so POST needs neither a key lookup nor
-    # the throttle's own upsert.
-    cached_key_methods = frozenset({"POST"})
-
-    def get_throttles(self):
-        return [] if self.request.method == "POST" else super().get_throttles()
-
-    def handle_exception(self, exc):
-        request = self.request
-        if (
-            request.method == "POST"
-            and isinstance(request.auth, ApiKey)
-            and not getattr(request._request, "usage_charged", False)
-            and not ApiKey.objects.active().filter(pk=request.auth.pk).exists()
-        ):
-            # Refused before the write checked its key (a bad body, say): a key revoked since
-            # this worker verified it must hear that, not what is wrong with the body.
-            verified_keys.forget(request.auth)
-            request._not_authenticated()
-            exc = exceptions.AuthenticationFailed("This API key has been revoked.")
-        return super().handle_exception(exc)
 
     def post(self, request):
         if not request.content_type:
@@ -154,32 +131,8 @@ class LogCollectionView(APIView):
             idempotency_key=idempotency_key,
             request_hash=hashlib.sha256(raw).hexdigest() if idempotency_key else "",
         )
-        result = self._store_charged(request, store, len(raw))
+        result = self.store_charged(request, store, len(raw))
         return Response(result.body, status=result.status_code)
-
-    def _store_charged(self, request, store, nbytes):
-        try:
-            return self._charge(request, store, nbytes)
-        except KeyRefused:
-            # This worker's copy of the key is stale: look it up afresh (401 if revoked, 403
-            # if it lost the scope) and write with the current version.
-            verified_keys.forget(request.auth)
-            request._authenticate()
-            self.check_permissions(request)
-            try:
-                return self._charge(request, store, nbytes)
-            except KeyRefused:
-                raise exceptions.AuthenticationFailed("This API key has been revoked.") from None
-
-    def _charge(self, request, store, nbytes):
-        charge = KeyCharge.for_request(request.auth, settings.LOGSTORE_RATE_LIMIT, nbytes)
-        try:
-            result = store(request.auth.workspace, request.auth, charge=charge)
-        except RateLimited as exc:
-            request._request.usage_charged = True
-            raise exceptions.Throttled(wait=exc.wait) from None
-        request._request.usage_charged = result.charged
-        return result
 
     def get(self, request):
         return list_logs(request)
