@@ -37,10 +37,10 @@ run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(BIN)/python manage.py bootstrap --url http://$(HOST):$(PORT)
-	@# The export worker and the charts' rollups run beside gunicorn and stop when it does.
+	@# The export worker and upkeep (usage counters, chart rollups) run beside gunicorn and stop with it.
 	$(BIN)/python manage.py db_worker & worker=$$!; \
-	$(BIN)/python manage.py rollups --every 30 & rollups=$$!; \
-	trap 'kill $$worker $$rollups 2>/dev/null; wait $$worker $$rollups' EXIT; \
+	$(BIN)/python manage.py maintain --every 30 & maintain=$$!; \
+	trap 'kill $$worker $$maintain 2>/dev/null; wait $$worker $$maintain' EXIT; \
 	$(BIN)/gunicorn project.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --timeout 120
 
 test: install

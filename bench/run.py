@@ -374,7 +374,7 @@ class Bench:
         self.results["4_load"]["vacuum_analyze_seconds"] = round(time.perf_counter() - started, 1)
 
     def rollups(self):
-        """What `manage.py rollups` does on its first run: roll up the loaded window."""
+        """What `manage.py maintain` does on its first run: roll up the loaded window."""
         from logstore.query import rollups
 
         started = time.perf_counter()

@@ -1,27 +1,21 @@
 """Writes that check their API key themselves (logstore.apikeys.charge), for the API's views.
 
 A view with `ChargedWriteMixin` serves its write methods with the key this worker cached (no
-lookup) and without the rate-limit throttle's own upsert: the write checks the key's version,
-counts the request and adds to the key's usage in the statement that stores the logs. A stale
-key is looked up afresh once (401 if revoked, 403 if it lost the scope); a request refused
-before its write re-checks the key, so a revoked key always hears that it is revoked.
+lookup): the write checks the key's version and records the request's usage in the statement
+that stores the logs. A stale key is looked up afresh once (401 if revoked, 403 if it lost the
+scope); a request refused before its write re-checks the key, so a revoked key always hears
+that it is revoked.
 """
 
-from django.conf import settings
 from rest_framework import exceptions
 
 from ingest.authentication import verified_keys
-from logstore.apikeys.charge import KeyCharge, KeyRefused, RateLimited
+from logstore.apikeys.charge import KeyCharge, KeyRefused
 from logstore.models import ApiKey
 
 
 class ChargedWriteMixin:
     cached_key_methods = frozenset({"POST"})
-
-    def get_throttles(self):
-        if self.request.method in self.cached_key_methods:
-            return []
-        return super().get_throttles()
 
     def handle_exception(self, exc):
         request = self.request
@@ -51,12 +45,8 @@ class ChargedWriteMixin:
 
     @staticmethod
     def _charged(request, store, nbytes):
-        charge = KeyCharge.for_request(request.auth, settings.LOGSTORE_RATE_LIMIT, nbytes)
-        try:
-            result = store(request.auth.workspace, request.auth, charge=charge)
-        except RateLimited as exc:
-            request._request.usage_charged = True  # counted as refused by the write itself
-            raise exceptions.Throttled(wait=exc.wait) from None
+        charge = KeyCharge.for_request(request.auth, nbytes)
+        result = store(request.auth.workspace, request.auth, charge=charge)
         # Tells ingest.accounting whether the write counted the request already.
         request._request.usage_charged = result.charged
         return result

@@ -387,6 +387,26 @@ class ApiKeyUsage(models.Model):
         return f"{self.api_key_id} {self.day}"
 
 
+class UsageEvent(models.Model):
+    """One request's addition to its key's usage, written with the request's logs.
+
+    Appending a row takes no lock another request waits for, where updating the key's day row
+    would hold that row until the log's commit reached the disk and so serialise every request
+    of the key. `logstore.apikeys.usage.fold_usage` moves them into ApiKeyUsage every ~30 s.
+    """
+
+    # No foreign key: an event must never block deleting a key; folding skips deleted keys.
+    api_key_id = models.BigIntegerField()
+    day = models.DateField()
+    accepted_logs = models.PositiveIntegerField(default=0)
+    accepted_requests = models.PositiveIntegerField(default=0)
+    rejected_requests = models.PositiveIntegerField(default=0)
+    bytes_received = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.api_key_id} {self.day}"
+
+
 class RateLimitWindow(models.Model):
     """How many requests one API key made in one fixed rate-limit window."""
 

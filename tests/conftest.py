@@ -37,6 +37,14 @@ def forget_seen_metadata_keys(monkeypatch):
     monkeypatch.setattr(ingestion, "_seen_keys", set())
 
 
+@pytest.fixture(autouse=True)
+def forget_rate_limit_leases():
+    """Each process keeps what it claimed of a key's rate-limit window; tests start afresh."""
+    from logstore.apikeys.ratelimit import leases
+
+    leases.clear()
+
+
 @pytest.fixture
 def is_postgres():
     return connection.vendor == "postgresql"

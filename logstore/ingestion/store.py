@@ -10,8 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from logstore.apikeys.charge import ChargeOutcome, KeyCharge, charge_key, charged_insert
-from logstore.apikeys.ratelimit import sweep_after
+from logstore.apikeys.charge import KeyCharge, KeyRefused, charge_key, charged_insert
 from logstore.core.errors import Refused
 from logstore.core.ids import uuid7
 from logstore.core.jsoncodec import dumps
@@ -98,8 +97,8 @@ def store_logs(
 
     With an idempotency key, a repeat of the same request returns the first response and
     writes nothing; concurrent repeats wait on the key's unique constraint. With a `charge`,
-    the key is checked and the request counted with the write (raises KeyRefused or
-    RateLimited, having written no log).
+    the key is checked and the request's usage recorded with the write (raises KeyRefused,
+    having written nothing).
     """
     ids = [uuid7() for _ in logs]
     body = {
@@ -109,7 +108,6 @@ def store_logs(
     }
     workspace_id, api_key_id = workspace.pk, api_key.pk if api_key else None
     new_keys = unseen_metadata_keys(workspace_id, logs)
-    outcome = None
     try:
         if (
             idempotency_key
@@ -119,23 +117,22 @@ def store_logs(
         ):
             with transaction.atomic():
                 if charge is not None:
-                    outcome = charge_key(charge, len(logs))
-                if outcome is None or outcome.allowed:
-                    if idempotency_key:
-                        IdempotencyRecord.objects.create(
-                            workspace=workspace,
-                            key=idempotency_key,
-                            request_hash=request_hash,
-                            status_code=200,
-                            response=body,
-                        )
-                    write_logs(workspace_id, api_key_id, ids, logs)
-                    if new_keys:
-                        remember_metadata_keys(workspace_id, new_keys)
+                    charge_key(charge, len(logs))
+                if idempotency_key:
+                    IdempotencyRecord.objects.create(
+                        workspace=workspace,
+                        key=idempotency_key,
+                        request_hash=request_hash,
+                        status_code=200,
+                        response=body,
+                    )
+                write_logs(workspace_id, api_key_id, ids, logs)
+                if new_keys:
+                    remember_metadata_keys(workspace_id, new_keys)
         else:
             # The common case is one statement, its own transaction: BEGIN and COMMIT would add
-            # two round trips to every request. With a charge it also checks and counts the key.
-            outcome = write_logs(workspace_id, api_key_id, ids, logs, charge=charge)
+            # two round trips to every request. With a charge it also checks the key.
+            write_logs(workspace_id, api_key_id, ids, logs, charge=charge)
     except IntegrityError:
         if not idempotency_key:
             raise
@@ -145,10 +142,7 @@ def store_logs(
         if record.request_hash != request_hash:
             raise IdempotencyConflict() from None
         return IngestResult(record.status_code, record.response)
-    if outcome is not None:
-        sweep_after(outcome.window_requests, charge)
-        outcome.raise_for_refusal(charge)
-    return IngestResult(200, body, charged=outcome is not None)
+    return IngestResult(200, body, charged=charge is not None)
 
 
 # Columns whose value is JSON text on the wire: serialised once per row, by orjson.
@@ -213,8 +207,8 @@ def _typed_placeholders():
 
 def write_logs(workspace_id, api_key_id, ids, logs: Sequence[NormalizedLog], charge=None):
     """Insert rows with one statement on PostgreSQL (COPY, or INSERT for a few rows), one
-    executemany elsewhere. With a `charge` (PostgreSQL, a few rows), the INSERT also checks
-    and counts the key, and its ChargeOutcome is returned."""
+    executemany elsewhere. With a `charge` (PostgreSQL, a few rows), the INSERT also checks the
+    key and records the request's usage (raises KeyRefused, having written nothing)."""
     table = Log._meta.db_table
     rows = log_rows(workspace_id, api_key_id, ids, logs)
     names, _ = _row_plan()
@@ -224,7 +218,7 @@ def write_logs(workspace_id, api_key_id, ids, logs: Sequence[NormalizedLog], cha
         with connection.cursor() as cursor:
             if len(logs) >= COPY_MIN_ROWS:
                 copy_rows(cursor.cursor, table, rows)
-                return None
+                return
             params = [value for row in rows for value in row]
             if charge is not None:
                 sql, params = charged_insert(
@@ -235,13 +229,15 @@ def write_logs(workspace_id, api_key_id, ids, logs: Sequence[NormalizedLog], cha
                     params,
                 )
                 cursor.execute(sql, params)
-                return ChargeOutcome(*cursor.fetchone())
+                if not cursor.fetchone()[0]:
+                    raise KeyRefused()
+                return
             cursor.execute(
                 f"INSERT INTO {table} ({quoted}) VALUES "  # noqa: S608
                 + ", ".join([placeholders] * len(logs)),
                 params,
             )
-        return None
+        return
     # Other databases need Django's adaptation (UUIDs, datetimes), done per column type.
     prepare = [None if f.attname in _JSON_COLUMNS else f for f in Log._meta.concrete_fields]
     params = []
@@ -255,7 +251,6 @@ def write_logs(workspace_id, api_key_id, ids, logs: Sequence[NormalizedLog], cha
             f"INSERT INTO {table} ({quoted}) VALUES {placeholders}",  # noqa: S608
             params,
         )
-    return None
 
 
 def unseen_metadata_keys(workspace_id, logs: Sequence[NormalizedLog]) -> list[str]:

@@ -3,7 +3,7 @@ histogram, overall and per breakdown value, so a chart over days reads a few hun
 instead of every log of its window.
 
 They are rebuilt from raw logs, never incremented: `rebuild` recomputes a range of hours, and
-`refresh` (every ~30 s, `manage.py rollups --every 30`) rebuilds the hours that received logs
+`refresh` (every ~30 s, `manage.py maintain --every 30`) rebuilds the hours that received logs
 since its last run. Logs are found by id: UUIDv7 ids begin with the time they were stored, and
 each partition's primary key is ordered by id, so "stored since T" is one short index range
 per partition whatever hour the logs belong to. `ChartRollupMark.complete_before` says up to

@@ -137,7 +137,7 @@ def test_the_rebuild_command_recomputes_a_range(workspace):
     queryset = Log.objects.filter(workspace=workspace)
     start = now - timedelta(hours=47)
     call_command(
-        "rollups",
+        "maintain",
         "--rebuild",
         "--start",
         (now - timedelta(hours=31)).isoformat(),

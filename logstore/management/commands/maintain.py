@@ -1,4 +1,6 @@
-"""`manage.py rollups`: keep the charts' hourly rollups current, or rebuild a range of them."""
+"""`manage.py maintain`: fold per-request usage into the keys' counters and keep the charts'
+hourly rollups current (--every N: every N seconds, beside the server); or rebuild a range of
+rollups."""
 
 import time
 from datetime import datetime
@@ -6,6 +8,7 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_datetime
 
+from logstore.apikeys.usage import fold_usage
 from logstore.models import Workspace
 from logstore.query import rollups
 
@@ -19,8 +22,9 @@ def moment(value) -> datetime:
 
 class Command(BaseCommand):
     help = (
-        "Roll up the hours that received logs since the last run (--every N: keep doing so "
-        "every N seconds, beside the server), or --rebuild the hours of [--start, --end)."
+        "Fold recorded usage into the API keys' daily counters and roll up the hours that "
+        "received logs since the last run (--every N: keep doing so every N seconds, beside "
+        "the server); or --rebuild the chart rollups of [--start, --end)."
     )
 
     def add_arguments(self, parser):
@@ -43,8 +47,9 @@ class Command(BaseCommand):
             self.stdout.write(f"Rebuilt {written} rollup rows.")
             return
         while True:
+            folded = fold_usage()
             written = rollups.refresh()
             if not every:
-                self.stdout.write(f"Refreshed {written} rollup rows.")
+                self.stdout.write(f"Folded {folded} usage events; refreshed {written} rollup rows.")
                 return
             time.sleep(every)
