@@ -180,7 +180,7 @@ ANALYZE_MIN_CHANGES = 1_000
 
 
 def analyze_stale_partitions(using=connection) -> list[str]:
-    """ANALYZE each log partition that has rows but stale or no statistics, then the parent.
+    """ANALYZE each log partition that has rows but stale or no statistics.
 
     New daily partitions start without statistics, and the planner then guesses (at 40k rows,
     `latest 50` took 62 ms instead of 10 ms). Cheap when nothing changed: one catalog query.
@@ -207,10 +207,8 @@ def analyze_stale_partitions(using=connection) -> list[str]:
                 changed = cursor.fetchone()[0]
             if changed:
                 stale.append(name)
+        # Not the parent: on PostgreSQL 15, ANALYZE of a partitioned table analyzes every
+        # partition again. Scans are planned from each partition's own statistics.
         for name in stale:
             cursor.execute(f"ANALYZE {using.ops.quote_name(name)}")
-        if stale:
-            # The parent's own statistics (over all partitions) serve queries that plan
-            # across partitions; autovacuum never gathers them.
-            cursor.execute(f"ANALYZE {using.ops.quote_name(LOG_TABLE)}")
     return stale
