@@ -208,8 +208,9 @@ def refresh(now: datetime | None = None, first_run_since: timedelta = timedelta(
 
 def _refresh(now, first_run_since):
     previous = complete_before()
+    written = 0
     if previous is None:
-        rebuild(now - first_run_since, now)
+        written = rebuild(now - first_run_since, now)
     else:
         since = uuid7_floor(previous - COMMIT_LAG)
         touched = (
@@ -222,10 +223,17 @@ def _refresh(now, first_run_since):
         hours = {}
         for workspace_id, hour in touched:
             hours.setdefault(as_hour(hour), set()).add(workspace_id)
-    written = 0
-    if previous is not None:
+        # Consecutive hours are rebuilt together: a backfill touching a month is a few
+        # grouped queries, not a few per hour.
+        ranges = []
         for hour, workspace_ids in sorted(hours.items()):
-            written += rebuild(hour, hour + HOUR, workspace_ids)
+            if ranges and ranges[-1][1] == hour:
+                ranges[-1][1] = hour + HOUR
+                ranges[-1][2].update(workspace_ids)
+            else:
+                ranges.append([hour, hour + HOUR, set(workspace_ids)])
+        for start, end, workspace_ids in ranges:
+            written += rebuild(start, end, workspace_ids)
     ChartRollupMark.objects.update_or_create(pk=1, defaults={"complete_before": now})
     return written
 
