@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from ingest.authentication import raw_key_from
 from logstore.apikeys.usage import add_usage, record_rejection
-from logstore.ingestion.normalize import mask_secret
+from logstore.core.redaction import mask_secret
 from logstore.models import ApiKey, RejectedRequest
 from logstore.observability import metrics
 

@@ -1,7 +1,7 @@
 """The official Portkey JS SDK (npm `portkey-ai`), unchanged, against a live server.
 
-Node runs tests/js/portkey_client.cjs; the SDK is installed from the npm registry into
-tests/js/node_modules the first time.
+Node runs tests/api/js/portkey_client.cjs; the SDK is installed from the npm registry into
+tests/api/js/node_modules the first time.
 """
 
 import json

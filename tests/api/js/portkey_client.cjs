@@ -1,5 +1,5 @@
 // Drives the official portkey-ai JS SDK against PORTKEY_BASE_URL and prints what it got back
-// as one JSON line, for tests/test_portkey_js_client.py to check.
+// as one JSON line, for tests/api/test_portkey_js_client.py to check.
 const { Portkey } = require("portkey-ai");
 
 async function main() {
