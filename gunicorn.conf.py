@@ -1,10 +1,9 @@
 """gunicorn settings, read from the working directory: threaded workers (gthread) sharing one
 set of Prometheus metrics (prometheus_client's multiprocess mode).
 
-A request spends most of its time waiting on the database, so each worker serves several at
-once: `make bench` measured gthread at ~1.7x the requests per second of as many sync workers,
-and twice as many sync workers as cores slower still (docs/benchmarks.md). Each thread takes
-its own database connection from the worker's pool (DB_POOL_MAX_SIZE)."""
+A request spends much of its time waiting on the database, so each worker serves several at
+once; docs/benchmarks.md has the measurements against sync workers and granian. Each thread
+takes its own database connection from the worker's pool (DB_POOL_MAX_SIZE)."""
 
 import os
 import shutil
