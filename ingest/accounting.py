@@ -1,9 +1,9 @@
-"""Accounting for every POST /logs once it is answered: per-key counters, a record of refused
-requests for the admin, and Prometheus metrics. It runs after the ingest transaction has
-committed, and a failure here never changes the client's answer.
+"""Accounting for every ingest request (POST /logs, OTLP traces) once it is answered: per-key
+counters, a record of refused requests for the admin, and Prometheus metrics. It runs after the
+ingest transaction has committed, and a failure here never changes the client's answer.
 
-A request that reached the write was counted in its key's usage by the write itself
-(logstore.apikeys.charge); the others (refused before it, replayed) are counted here, at once."""
+A request that reached the write recorded its key's usage itself (logstore.apikeys.charge);
+the others (refused before it, replayed) are recorded here, at once."""
 
 import logging
 import time
@@ -20,7 +20,7 @@ from logstore.observability import metrics
 
 logger = logging.getLogger(__name__)
 
-INGEST_ROUTES = {"api-logs"}
+INGEST_ROUTES = {"api-logs", "api-otlp-traces"}
 # A client hammering past its rate limit would write a row per refusal; one a minute is enough.
 THROTTLED_RECORD_SECONDS = 60
 

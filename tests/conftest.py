@@ -46,6 +46,16 @@ def forget_rate_limit_leases():
     leases.clear()
 
 
+@pytest.fixture(autouse=True)
+def forget_cached_prices():
+    """Price overrides are cached per process; a rolled-back test's prices must not leak."""
+    from logstore.pricing import overrides
+
+    overrides.forget()
+    yield
+    overrides.forget()
+
+
 @pytest.fixture
 def is_postgres():
     return connection.vendor == "postgresql"

@@ -21,6 +21,7 @@ from logstore.exports.writers import export_response
 from logstore.models import Log
 from logstore.query.access import workspaces_for
 from logstore.query.keyset import InvalidCursor, keyset_page
+from logstore.query.presenters import cost_display
 from logstore.templatetags.logstore_ui import status_badge
 
 CURSOR_VAR = filters.CURSOR_VAR
@@ -142,6 +143,7 @@ class LogAdmin(admin.ModelAdmin):
         "span_name",
         "latency",
         "total_tokens",
+        "cost",
         "workspace",
     )
     list_display_links = ("time",)
@@ -181,6 +183,7 @@ class LogAdmin(admin.ModelAdmin):
         "prompt_tokens",
         "completion_tokens",
         "total_tokens",
+        "cost",
         "streaming",
         "is_success",
         "workspace",
@@ -206,6 +209,7 @@ class LogAdmin(admin.ModelAdmin):
                     ("method", "url"),
                     ("provider", "model"),
                     ("latency", "prompt_tokens", "completion_tokens", "total_tokens"),
+                    ("cost",),
                     ("workspace", "api_key_display"),
                     ("user_link", "organization", "environment"),
                 )
@@ -296,6 +300,11 @@ class LogAdmin(admin.ModelAdmin):
     @admin.display(description="latency")
     def latency(self, log):
         return "—" if log.latency_ms is None else f"{log.latency_ms} ms"
+
+    @admin.display(description="cost")
+    def cost(self, log):
+        text = cost_display(log.cost_usd)
+        return f"{text} ({log.price_source})" if log.price_source else text
 
     @admin.display(description="user")
     def user_link(self, log):

@@ -3,6 +3,8 @@
 from django import template
 from django.utils.html import format_html
 
+from logstore.query.presenters import cost_display
+
 register = template.Library()
 
 
@@ -28,3 +30,9 @@ def status_badge(log, size=""):
         if part
     )
     return format_html('<span class="{}">{}</span>', classes, log.status or "—")
+
+
+@register.filter
+def usd(amount):
+    """`{{ log.cost_usd|usd }}`: a cost the one way every page shows it ("no price" for None)."""
+    return cost_display(amount)

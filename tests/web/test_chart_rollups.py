@@ -160,25 +160,6 @@ def test_without_a_refresh_charts_read_raw_rows(workspace):
     assert sum(b.requests for b in rolled.buckets) == 50
 
 
-def test_the_charts_page_reads_rollups_unless_a_filter_narrows_the_logs(web, workspace):
-    make_logs(workspace, 300, hours_back=24 * 6, seed=8)
-    rollups.refresh()
-    page = web.get("/charts/?since=7d&by=model")
-    assert page.status_code == 200
-    total = page.context["totals"]["requests"]
-    assert (
-        total == Log.objects.filter(created_at__gte=datetime.now(UTC) - timedelta(days=7)).count()
-    )
-    filtered = web.get("/charts/?since=7d&by=model&model=gpt-4o")
-    assert filtered.status_code == 200
-    assert (
-        filtered.context["totals"]["requests"]
-        == Log.objects.filter(
-            model="gpt-4o", created_at__gte=datetime.now(UTC) - timedelta(days=7)
-        ).count()
-    )
-
-
 def test_histogram_percentiles_land_within_one_bucket_of_exact():
     rng = random.Random(9)
     for _ in range(50):
