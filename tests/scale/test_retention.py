@@ -97,4 +97,8 @@ def test_pruned_logs_leave_the_chart_rollups_too(three_workspaces):
     queryset = Log.objects.filter(workspace=acme)
     series = charts.timeseries(queryset, now - timedelta(days=30), now, [acme.pk])
     assert sum(b.requests for b in series.buckets) == 1
-    assert series.totals == charts.timeseries(queryset, now - timedelta(days=30), now).totals
+    raw = charts.timeseries(queryset, now - timedelta(days=30), now)
+    # Rollups do not sum cost yet (docs/web.md), so compare what they hold.
+    assert [(b.requests, b.errors, b.tokens) for b in series.buckets] == [
+        (b.requests, b.errors, b.tokens) for b in raw.buckets
+    ]
