@@ -15,7 +15,25 @@ TARGETS = {
 }
 
 
+def backend_rows(results):
+    """(4) through the log store: PostgreSQL and ClickHouse (chDB) side by side."""
+    both = results.get("4_backends")
+    if not both:
+        return
+    pg, ch = both["postgresql"], both["clickhouse_chdb"]
+    for name in pg:
+        yield (
+            f"(4) {name}: PostgreSQL | ClickHouse (chDB)",
+            f"p95 {pg[name]['p95_ms']} ms | p95 {ch[name]['p95_ms']} ms "
+            f"(p50 {pg[name]['p50_ms']} | {ch[name]['p50_ms']})",
+            TARGETS["4"],
+        )
+
+
 def rows(results):
+    if "1_ceiling_copy" not in results:  # --only-queries
+        yield from backend_rows(results)
+        return
     c, h = results["1_ceiling_copy"], results["2_http_batches"]
     s, q, e = results["3_single_log"], results["4_queries"], results["5_export"]
     load = results["4_load"]
@@ -50,20 +68,10 @@ def rows(results):
         f"{load['rows_per_s']:,} rows/s ({load['seconds']} s)",
         "",
     )
-    if "4_rollups" in results:
-        r = results["4_rollups"]
-        yield (
-            "(4) first rollup of the loaded window",
-            f"{r['rows_written']:,} rows, {r['seconds']} s",
-            "",
-        )
-    before = results.get("4_queries_before_analyze", {})
     for name, value in q.items():
         if isinstance(value, dict):
-            result = f"p50 {value['p50_ms']} ms, p95 {value['p95_ms']} ms"
-            if isinstance(before.get(name), dict):
-                result += f" (before ANALYZE: p95 {before[name]['p95_ms']} ms)"
-            yield f"(4) {name}", result, TARGETS["4"]
+            yield f"(4) {name}", f"p50 {value['p50_ms']} ms, p95 {value['p95_ms']} ms", TARGETS["4"]
+    yield from backend_rows(results)
     yield "(5) worker peak RSS during (2)", f"{h['worker_peak_rss_mb']} MB", TARGETS["5"]
     yield (
         f"(5) JSONL export of {e['rows']:,} rows",
@@ -86,24 +94,10 @@ def markdown(results) -> str:
     return "\n".join(lines)
 
 
-def servers_table(results) -> str:
-    lines = ["| Server | POST /logs, one log | no-database view | ratio |", "|---|---|---|---|"]
-    for key, value in results.items():
-        if key.startswith("3_single_log_"):
-            logs, floor = value["post_logs"], value["no_database_view"]
-            lines.append(
-                f"| `{value['command']}` | {logs['req_per_s']:,} req/s, p50 {logs['p50_ms']} ms, "
-                f"p99 {logs['p99_ms']} ms | {floor['req_per_s']:,} req/s, p99 {floor['p99_ms']} ms "
-                f"| {value['ratio_to_no_database']:.0%} |"
-            )
-    return "\n".join(lines)
-
-
 def table(results) -> str:
     width = max(len(a) for a, _, _ in rows(results))
     return "\n".join(f"{a.ljust(width)}  {b}" for a, b, _ in rows(results))
 
 
 if __name__ == "__main__":
-    loaded = json.loads(Path(sys.argv[1]).read_text())
-    print(servers_table(loaded) if "3_single_log" not in loaded else markdown(loaded))
+    print(markdown(json.loads(Path(sys.argv[1]).read_text())))

@@ -3,9 +3,8 @@
 A write carries a `KeyCharge`: the key's cached version and the request's usage. The statement
 that stores the logs also checks that the key is still active at that version and appends the
 request's UsageEvent, so a worker's cached key is refused the moment it is revoked or changed,
-and usage is durable as soon as the request is answered. On PostgreSQL a few logs are all of
-that in one statement (`charged_insert`); elsewhere, and before a COPY, `charge_key` runs the
-same check and append inside the write's transaction.
+and usage is durable as soon as the request is answered: `charge_key` runs the check and the
+append inside the write's transaction.
 
 Nothing here updates a row shared by requests: a per-key counter updated in the log's statement
 would stay locked until the commit reached the disk, and every request of the key would queue
@@ -46,28 +45,6 @@ KEY_CHECK = "WHERE id = %s AND version = %s AND revoked_at IS NULL"
 def _tables():
     q = connection.ops.quote_name
     return q(ApiKey._meta.db_table), q(UsageEvent._meta.db_table), q(Log._meta.db_table)
-
-
-def charged_insert(charge: KeyCharge, logs: int, insert_columns: str, rows_sql: str, rows_params):
-    """(sql, params) of one PostgreSQL statement that inserts `rows_sql` (a VALUES list of
-    typed rows) and the request's usage only if the key is still current; it returns whether
-    it was. Data-modifying CTEs commit together: both rows or neither."""
-    keys, events, log_table = _tables()
-    sql = (
-        f"WITH k AS (SELECT id FROM {keys} {KEY_CHECK}), "  # noqa: S608
-        f"stored AS (INSERT INTO {log_table} ({insert_columns}) "
-        f"SELECT * FROM (VALUES {rows_sql}) AS v WHERE EXISTS (SELECT 1 FROM k)), "
-        f"used AS (INSERT INTO {events} ({USAGE_COLUMNS}) SELECT id, %s, %s, 1, 0, %s FROM k) "
-        "SELECT EXISTS (SELECT 1 FROM k)"
-    )
-    return sql, [
-        charge.api_key_id,
-        charge.key_version,
-        *rows_params,
-        charge.day,
-        logs,
-        charge.nbytes,
-    ]
 
 
 def charge_key(charge: KeyCharge, logs: int):

@@ -15,10 +15,14 @@ from logstore.exports.writers import export_response
 from logstore.ingestion.feedback import trace_feedback
 from logstore.models import MetadataKey, SavedFilter
 from logstore.pricing.costing import explain as explain_price
-from logstore.query.access import logs_for, workspaces_for
+from logstore.query.access import scope_for, workspaces_for
 from logstore.query.filters import STATUS_CLASSES, TIME_PRESETS
-from logstore.query.keyset import InvalidCursor, Page, keyset_page
+from logstore.query.keyset import InvalidCursor, Page
 from logstore.query.presenters import cost_display
+from logstore.query.series import BREAKDOWN_ORDERS
+from logstore.storage import get_store
+from logstore.storage.orm import SQLITE_PERCENTILE_SAMPLE, OrmLogStore
+from logstore.storage.port import BREAKDOWN_DIMENSIONS, without_bodies
 from logstore.web import charts as chart_service
 from logstore.web.conversation import conversation
 from logstore.web.forms import SavedFilterForm
@@ -78,8 +82,9 @@ def _recent_keys(workspaces, workspace=None, contains=""):
 def log_list(request):
     query = log_query(request)
     try:
-        page = keyset_page(
-            query.queryset.without_bodies("metadata_index"),
+        page = get_store().page(
+            query.criteria,
+            columns=without_bodies("metadata_index"),
             after=request.GET.get("after") or None,
             before=request.GET.get("before") or None,
         )
@@ -116,7 +121,9 @@ def _body(part):
 @login_required
 @require_GET
 def log_detail(request, log_id):
-    log = get_object_or_404(logs_for(request.user).select_related("workspace"), id=log_id)
+    log = get_store().get(log_id, scope_for(request.user), with_workspace=True)
+    if log is None:
+        raise Http404("No such log")
     blocks = []
     for name in ("request", "response", "metadata"):
         text, length = pretty(getattr(log, name))
@@ -148,16 +155,11 @@ def log_detail(request, log_id):
 def trace_detail(request, trace_id):
     if "\x00" in trace_id:
         raise Http404("No such trace")
-    spans = logs_for(request.user).filter(trace_id=trace_id)
+    scope = scope_for(request.user)
     slug = request.GET.get("workspace", "")
     if slug:
-        workspace = get_object_or_404(workspaces_for(request.user), slug=slug)
-        spans = spans.filter(workspace=workspace)
-    spans = list(
-        spans.without_bodies()
-        .select_related("workspace")
-        .order_by("created_at", "id")[: MAX_TRACE_SPANS + 1]
-    )
+        scope = [get_object_or_404(workspaces_for(request.user), slug=slug).pk]
+    spans = get_store().trace(trace_id, scope, limit=MAX_TRACE_SPANS + 1)
     if not spans:
         raise Http404("No such trace")
     truncated = len(spans) > MAX_TRACE_SPANS
@@ -184,19 +186,20 @@ def trace_detail(request, trace_id):
 @require_GET
 def charts(request):
     query = log_query(request)
-    series = chart_service.timeseries(query.queryset, query.window_start, query.window_end)
+    store = get_store()
+    series = store.timeseries(query.criteria, query.window_start, query.window_end)
     by = request.GET.get("by", "model")
     by_key = request.GET.get("by_key", "").strip()
     order = request.GET.get("order", "requests")
-    order = order if order in chart_service.BREAKDOWN_ORDERS else "requests"
+    order = order if order in BREAKDOWN_ORDERS else "requests"
     breakdown, breakdown_error = [], ""
     if by == "metadata" and not by_key:
         breakdown_error = "Pick a metadata key to break down by."
-    elif by != "metadata" and by not in chart_service.BREAKDOWN_FIELDS:
+    elif by != "metadata" and by not in BREAKDOWN_DIMENSIONS:
         breakdown_error = f"Cannot break down by {by!r}."
     else:
-        breakdown = chart_service.breakdown(
-            query.queryset, query.window_start, query.window_end, by, by_key, order=order
+        breakdown = store.breakdown(
+            query.criteria, query.window_start, query.window_end, by, by_key, order=order
         )
     buckets = series.buckets
     context = {
@@ -220,9 +223,9 @@ def charts(request):
         "by": by,
         "by_key": by_key,
         "order": order,
-        "order_choices": chart_service.BREAKDOWN_ORDERS,
-        "by_choices": [*chart_service.BREAKDOWN_FIELDS, "metadata"],
-        "sample_size": chart_service.SQLITE_PERCENTILE_SAMPLE,
+        "order_choices": BREAKDOWN_ORDERS,
+        "by_choices": [*BREAKDOWN_DIMENSIONS, "metadata"],
+        "sample_size": SQLITE_PERCENTILE_SAMPLE,
     }
     return render(request, "logstore/charts.html", context)
 
@@ -236,8 +239,9 @@ def users(request):
     sort = request.GET.get("sort", "cost")
     sort = sort if sort in SORTS else "cost"
     descending = request.GET.get("dir", "desc") != "asc"
+    # The users page reads the Django database's log table (not yet through the log store).
     totals = group_totals(
-        query.queryset,
+        OrmLogStore().logs(query.criteria),
         query.window_start,
         query.window_end,
         key=by_key,
@@ -282,7 +286,7 @@ def users(request):
         "rows": rows,
         "columns": columns,
         "by_key": by_key,
-        "sample_size": chart_service.SQLITE_PERCENTILE_SAMPLE,
+        "sample_size": SQLITE_PERCENTILE_SAMPLE,
     }
     return render(request, "logstore/users.html", context)
 
@@ -296,7 +300,7 @@ def export(request, fmt):
             "\n".join(query.errors).encode(), content_type="text/plain; charset=utf-8"
         )
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    return export_response(query.queryset, fmt, filename=f"logs-{stamp}")
+    return export_response(query.criteria, fmt, filename=f"logs-{stamp}")
 
 
 @login_required

@@ -20,10 +20,10 @@ def test_a_single_log_with_a_known_key_and_metadata_keys_is_one_statement(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         post_logs(openai_chat("alice", feature="search"))  # stores the keys, then remembers them
-    # One INSERT that also checks the key and records its usage: no key lookup, no rate-limit
-    # upsert (the first request claimed a share of the window), no BEGIN/COMMIT pair, no
-    # metadata-key upsert.
-    with django_assert_num_queries(1):
+    # The key check with the usage row, then the INSERT, in one transaction (its savepoint
+    # here): no key lookup, no rate-limit upsert (the first request claimed a share of the
+    # window), no metadata-key upsert.
+    with django_assert_num_queries(4):
         post_logs(openai_chat("bob", feature="chat"))
     assert sorted(Log.objects.values_list("user", flat=True)) == ["alice", "bob"]
 
