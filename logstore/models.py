@@ -63,7 +63,7 @@ class ApiKey(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True)
     # Bumped by every change: workers cache verified keys, and each write checks that the
-    # version it cached is still current in the same statement (logstore.apikeys.charge).
+    # version it cached is still current in the transaction of the write (logstore.apikeys.charge).
     version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = ApiKeyQuerySet.as_manager()
