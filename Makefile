@@ -19,7 +19,7 @@ help:
 	@echo "make test   run the whole test suite (PostgreSQL too when DATABASE_URL points to one)"
 	@echo "make lint   ruff check and format check"
 	@echo "make bench  benchmarks on the local PostgreSQL"
-	@echo "make loadtest  durability under a worker kill and a PostgreSQL restart (restarts PostgreSQL)"
+	@echo "make loadtest  durability under a worker kill, a PostgreSQL outage and a crowd (stops PostgreSQL)"
 	@echo "make screenshots  regenerate docs/screenshots in Chromium"
 
 $(BIN)/python:

@@ -68,7 +68,7 @@ def pretty_json(value):
 def search_pairs(term) -> tuple:
     """Exact matches only, each served by an index; `trace:…`, `user:…` etc. pick one column.
 
-    (column, value) pairs of which a row must match one; none (a malformed id) matches all.
+    (column, value) pairs of which a row must match one; none for a malformed id.
     """
     prefix, sep, rest = term.partition(":")
     if sep and prefix.lower() in SEARCH_PREFIXES and rest.strip():
@@ -106,7 +106,9 @@ def changelist_criteria(request, changelist) -> LogCriteria:
         raise IncorrectLookupParameters(filterset.errors)
     criteria = filterset.criteria(workspace_ids=scope)
     term = (changelist.query or "").strip()
-    return criteria.narrowed(any_of=search_pairs(term) if term else (), nothing=nothing)
+    pairs = search_pairs(term) if term else ()
+    # `id:` with something that is no UUID can match no log, rather than every log.
+    return criteria.narrowed(any_of=pairs, nothing=nothing or bool(term and not pairs))
 
 
 class LogChangeList(ChangeList):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from logstore.apikeys.charge import KeyCharge, charge_key
 from logstore.core.errors import Refused
 from logstore.core.ids import uuid7
+from logstore.core.redaction import normalised_header_name
 from logstore.ingestion.normalize import (
     HeaderDefaults,
     NormalizationError,
@@ -84,7 +85,7 @@ def prepare_logs(
 def normalizer(headers: Mapping[str, str]):
     """normalize_log with this request's header defaults, masked headers and arrival time."""
     defaults = HeaderDefaults.from_headers(headers)
-    masked = frozenset(name.lower() for name in settings.LOGSTORE_MASKED_HEADERS)
+    masked = frozenset(normalised_header_name(name) for name in settings.LOGSTORE_MASKED_HEADERS)
     received_at = timezone.now()
     return partial(normalize_log, defaults=defaults, received_at=received_at, masked_headers=masked)
 
@@ -264,7 +265,10 @@ def unseen_metadata_keys(workspace_id, logs: Sequence[NormalizedLog]) -> list[st
     if not keys:
         return []
     seen = _seen_metadata_keys()
-    return sorted(k[:256] for k in keys if (workspace_id, k[:256]) not in seen)[
+    # Keys are recorded by their first 256 characters; two longer keys may share them, and
+    # one INSERT ... ON CONFLICT cannot name the same row twice.
+    prefixes = {k[:256] for k in keys}
+    return sorted(p for p in prefixes if (workspace_id, p) not in seen)[
         :MAX_METADATA_KEYS_PER_BATCH
     ]
 

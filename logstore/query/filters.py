@@ -14,7 +14,7 @@ workspaces. Parameters, all optional and combined with AND:
     cost_min  cost_max (USD)   priced=true|false (false: the logs shown as "no price")
 """
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import django_filters
 from django import forms
@@ -122,6 +122,32 @@ class ProviderModelField(CommaSeparatedField):
         return pairs
 
 
+# Every stored log lies between these (ingest files far-off event times at their arrival), so
+# a bound beyond them selects the same logs once clamped, and date arithmetic near year 1 or
+# 9999, or an offset PostgreSQL refuses (beyond ±15:59), can no longer fail a query.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def clamp_time(value: datetime) -> datetime:
+    """`value` in UTC, within [EARLIEST, LATEST]."""
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+14:00 is in year 0; 9999-12-31T23:59-14:00 in 10000
+        return EARLIEST if value.year < 2000 else LATEST
+    return min(max(value, EARLIEST), LATEST)
+
+
+class TimeBoundField(django_filters.fields.IsoDateTimeField):
+    def to_python(self, value):
+        value = super().to_python(value)
+        return clamp_time(value) if value is not None else None
+
+
+class TimeBoundFilter(django_filters.IsoDateTimeFilter):
+    field_class = TimeBoundField
+
+
 class ListFilter(django_filters.Filter):
     field_class = CommaSeparatedField
 
@@ -144,8 +170,8 @@ class ProviderModelFilter(django_filters.Filter):
 
 class LogFilter(django_filters.FilterSet):
     since = django_filters.ChoiceFilter(choices=[(k, k) for k in TIME_PRESETS], label="Time range")
-    start = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    end = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    start = TimeBoundFilter(field_name="created_at", lookup_expr="gte")
+    end = TimeBoundFilter(field_name="created_at", lookup_expr="lt")
     trace_id = ListFilter(label="Trace id(s)")
     span_id = ListFilter(label="Span id(s)")
     user = django_filters.CharFilter()
