@@ -44,9 +44,10 @@ run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(BIN)/python manage.py bootstrap --url http://$(HOST):$(PORT)
-	@# The export worker runs beside gunicorn and stops when gunicorn does.
+	@# The export worker and upkeep (usage counters, chart rollups) run beside gunicorn and stop with it.
 	$(BIN)/python manage.py db_worker & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
+	$(BIN)/python manage.py maintain --every 30 & maintain=$$!; \
+	trap 'kill $$worker $$maintain 2>/dev/null; wait $$worker $$maintain' EXIT; \
 	$(BIN)/gunicorn project.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --timeout 120
 
 test: install-dev

@@ -1,5 +1,9 @@
-"""gunicorn settings, read from the working directory: several workers sharing one set of
-Prometheus metrics (prometheus_client's multiprocess mode)."""
+"""gunicorn settings, read from the working directory: threaded workers (gthread) sharing one
+set of Prometheus metrics (prometheus_client's multiprocess mode).
+
+A request spends much of its time waiting on the database, so each worker serves several at
+once; docs/benchmarks.md has the measurements against sync workers and granian. Each thread
+takes its own database connection from the worker's pool (DB_POOL_MAX_SIZE)."""
 
 import os
 import shutil
@@ -9,6 +13,10 @@ from pathlib import Path
 metrics_dir = os.environ.setdefault(
     "PROMETHEUS_MULTIPROC_DIR", str(Path(__file__).resolve().parent / "var" / "prometheus")
 )
+
+
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 
 
 def on_starting(server):

@@ -120,7 +120,8 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
         {
             "pool": {
                 "min_size": envint("DB_POOL_MIN_SIZE", 1),
-                "max_size": envint("DB_POOL_MAX_SIZE", 4, minimum=1),
+                # One connection per gunicorn thread (gunicorn.conf.py), so none waits.
+                "max_size": envint("DB_POOL_MAX_SIZE", 8, minimum=1),
                 "timeout": envint("DB_POOL_TIMEOUT", 10, minimum=1),
                 # A connection that died with a database restart is replaced, not handed out.
                 "check": ConnectionPool.check_connection,
@@ -280,7 +281,6 @@ LOGGING = {
 }
 
 LOGSTORE_METRICS_TOKEN = env("LOGSTORE_METRICS_TOKEN")
-LOGSTORE_USAGE_FLUSH_SECONDS = envint("LOGSTORE_USAGE_FLUSH_SECONDS", 10)
 LOGSTORE_REJECTED_KEEP = envint("LOGSTORE_REJECTED_KEEP", 10_000, minimum=1)
 LOGSTORE_REJECTED_DAYS = envint("LOGSTORE_REJECTED_DAYS", 30, minimum=1)
 LOGSTORE_REJECTED_EXCERPT_CHARS = envint("LOGSTORE_REJECTED_EXCERPT_CHARS", 1000, minimum=100)

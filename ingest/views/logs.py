@@ -2,7 +2,7 @@
 
 import hashlib
 import re
-from functools import cache
+from functools import cache, partial
 
 from django.conf import settings
 from django_filters.rest_framework import DjangoFilterBackend
@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from ingest.errors import InvalidRequest
 from ingest.headers import client_headers
+from ingest.keycharge import ChargedWriteMixin
 from ingest.pagination import LogKeysetPagination
 from ingest.parsers import PayloadTooLarge, read_limited_body
 from ingest.serializers.docs import InsertedSerializer, LogSerializer, LogSummarySerializer
@@ -136,7 +137,7 @@ def validate_items(items, batched):
             ) from None
 
 
-class LogCollectionView(ListAPIView):
+class LogCollectionView(ChargedWriteMixin, ListAPIView):
     required_scopes = {"POST": SCOPE_LOGS_WRITE, "GET": SCOPE_LOGS_READ}
     # The list is read through the log store's port (list_logs); these let drf-spectacular
     # document its filters, cursor and page shape from LogFilter and the paginator.
@@ -189,13 +190,13 @@ class LogCollectionView(ListAPIView):
             )
         if idempotency_key and not (idempotency_key.isascii() and idempotency_key.isprintable()):
             raise InvalidRequest("Idempotency-Key must be printable ASCII.")
-        result = store_logs(
-            request.auth.workspace,
-            request.auth,
-            logs,
+        store = partial(
+            store_logs,
+            logs=logs,
             idempotency_key=idempotency_key,
             request_hash=hashlib.sha256(raw).hexdigest() if idempotency_key else "",
         )
+        result = self.store_charged(request, store, len(raw))
         return Response(result.body, status=result.status_code)
 
 
