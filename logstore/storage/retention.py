@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from logstore.models import IdempotencyRecord, Workspace
+from logstore.query import rollups
 from logstore.storage import get_store
 from logstore.storage.orm import delete_in_batches
 
@@ -58,6 +59,10 @@ def prune_logs(
         progress=progress,
     )
     report.dropped_partitions = result.dropped_partitions
+    if not dry_run:
+        for workspace_id, cutoff in cutoffs.items():
+            if cutoff is not None:
+                rollups.forget_before(workspace_id, cutoff)
     slugs = dict(Workspace.objects.values_list("pk", "slug"))
     for workspace_id, count in sorted(result.deleted.items()):
         progress(
