@@ -158,6 +158,9 @@ class Log(models.Model):
     # Scalar metadata values as text ({"k": "5"} for both 5 and "5"), so `k=v` filters match
     # what a person typed; on PostgreSQL a GIN index serves `@>` over it.
     metadata_index = models.JSONField(default=dict, blank=True)
+    # The prompt's and response's text, folded (logstore/ingestion/searchtext.py), for `q=`:
+    # a trigram GIN index on PostgreSQL, an FTS5 trigram table on SQLite (migration 0006).
+    search_text = models.TextField(blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -9,19 +9,19 @@ from urllib.parse import urlencode
 from uuid import UUID
 
 import orjson
-from django.contrib import admin
-from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib import admin, messages
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.timezone import localtime
 
 from logstore.admin import list_filters as filters
 from logstore.exports.writers import export_response
 from logstore.models import Log
 from logstore.query.access import workspaces_for
 from logstore.query.keyset import InvalidCursor, keyset_page
+from logstore.query.search import filter_search
+from logstore.web.templatetags import format_time
 
 CURSOR_VAR = filters.CURSOR_VAR
 BODY_COLUMNS = ("request", "response", "metadata", "metadata_index", "url")
@@ -100,10 +100,15 @@ class LogChangeList(ChangeList):
 
     def get_filters(self, request):
         specs, has_filters, remaining, duplicates, active = super().get_filters(request)
-        # Raw field lookups from the URL (`?url__contains=`) would bypass LogFilter and scan.
+        # Raw field lookups from the URL (`?url__contains=`) would bypass LogFilter and scan:
+        # say so, and show the list without them.
         if remaining:
-            raise IncorrectLookupParameters(f"Unknown filter(s): {', '.join(sorted(remaining))}")
-        return specs, has_filters, remaining, duplicates, active
+            messages.warning(
+                request,
+                f"Ignored unknown filter(s): {', '.join(sorted(remaining))}. "
+                "Use the filters in the sidebar (url_contains=… for a URL).",
+            )
+        return specs, has_filters, {}, duplicates, active
 
     def get_query_string(self, new_params=None, remove=None):
         new_params = {CURSOR_VAR: None, **(new_params or {})}
@@ -118,7 +123,9 @@ class LogChangeList(ChangeList):
         try:
             page = keyset_page(self.queryset, after=cursor, size=self.list_per_page)
         except InvalidCursor as exc:
-            raise IncorrectLookupParameters(exc) from exc
+            messages.warning(request, f"{exc} Showing the newest logs.")
+            cursor = None
+            page = keyset_page(self.queryset, size=self.list_per_page)
         self.paginator = page
         self.result_list = page.rows
         self.result_count = len(page.rows)
@@ -175,13 +182,14 @@ class LogAdmin(admin.ModelAdmin):
     show_facets = admin.ShowFacets.NEVER
     search_fields = ("trace_id",)  # shows the box; get_search_results decides what matches
     search_help_text = (
-        "Exact trace id, span id, log id, user or organization. "
-        "Prefix with trace:, span:, id:, user: or org: to search one of them."
+        "Text in prompts and responses, or an exact trace id, span id, log id, user or "
+        "organization. Prefix with text:, trace:, span:, id:, user: or org: to search one of "
+        "them. Pick a time range to keep text searches fast."
     )
     actions = ["export_jsonl", "export_csv"]
     readonly_fields = (
-        "created_at",
-        "received_at",
+        "created_time",
+        "received_time",
         "status_badge",
         "method",
         "url",
@@ -211,7 +219,7 @@ class LogAdmin(admin.ModelAdmin):
             None,
             {
                 "fields": (
-                    ("created_at", "received_at"),
+                    ("created_time", "received_time"),
                     ("status_badge", "is_success", "streaming"),
                     ("method", "url"),
                     ("provider", "model"),
@@ -274,7 +282,13 @@ class LogAdmin(admin.ModelAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        return queryset.filter(search_condition(term)), False
+        prefix, sep, rest = term.partition(":")
+        if sep and prefix.lower() == "text":
+            return filter_search(queryset, rest), False
+        exact = queryset.filter(search_condition(term))
+        if sep and prefix.lower() in SEARCH_PREFIXES:
+            return exact, False
+        return exact | filter_search(queryset, term), False
 
     # --- columns and fields -----------------------------------------------------------------
 
@@ -283,7 +297,15 @@ class LogAdmin(admin.ModelAdmin):
 
     @admin.display(description="time")
     def time(self, log):
-        return localtime(log.created_at).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+        return format_time(log.created_at)
+
+    @admin.display(description="created at")
+    def created_time(self, log):
+        return format_time(log.created_at)
+
+    @admin.display(description="received at")
+    def received_time(self, log):
+        return format_time(log.received_at)
 
     @admin.display(description="status")
     def status_badge(self, log):

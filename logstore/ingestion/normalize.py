@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from logstore.core.ids import uuid7
 from logstore.core.jsoncodec import JSONDepthError, depth_exceeds, dumps, loads
+from logstore.ingestion.searchtext import search_text
 
 # Promoted columns are indexed; a b-tree entry must stay well under PostgreSQL's ~2.7 kB cap.
 MAX_INDEXED_TEXT = 256
@@ -129,6 +130,7 @@ class NormalizedLog:
     response: dict
     metadata: dict | None
     metadata_index: dict
+    search_text: str
 
 
 def normalize_log(
@@ -201,6 +203,7 @@ def normalize_log(
         response=stored_response,
         metadata=metadata,
         metadata_index=_metadata_index(md),
+        search_text=search_text(stored_request, stored_response),
     )
 
 

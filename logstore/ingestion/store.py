@@ -19,6 +19,7 @@ from logstore.ingestion.normalize import (
     normalize_log,
 )
 from logstore.models import IdempotencyRecord, Log, MetadataKey
+from logstore.query.search import index_for_search
 
 # Autocomplete needs the keys, not every one of a pathological client's thousands.
 MAX_METADATA_KEYS_PER_BATCH = 200
@@ -197,11 +198,13 @@ def write_logs(workspace_id, api_key_id, ids, logs: Sequence[NormalizedLog]):
             if field is not None:
                 row[i] = field.get_db_prep_save(row[i], connection)
         params.append(row)
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(
             f"INSERT INTO {table} ({quoted}) VALUES {placeholders}",  # noqa: S608
             params,
         )
+        if connection.vendor == "sqlite":
+            index_for_search(cursor, ids, [log.search_text for log in logs])
 
 
 def unseen_metadata_keys(workspace_id, logs: Sequence[NormalizedLog]) -> list[str]:

@@ -3,8 +3,10 @@
 Every surface scopes the queryset to the caller's workspaces first, then applies `LogFilter`
 to the query parameters it received. Parameters, all optional and combined with AND:
 
-    since=15m|1h|24h|7d|30d    or  start=<ISO time>  end=<ISO time>
+    since=15m|1h|24h|7d|30d    or  start=<ISO time or epoch>  end=<…>  (explicit times win)
+    q=<text>  (full-text search over prompts and responses; see logstore/query/search.py)
     trace_id=a,b  (or repeated)   span_id  user  organization  environment  provider  model
+    model_contains  user_contains  url_contains  span_name_contains  (case-insensitive)
     status=200,429  status_class=2xx,5xx   success=true|false
     latency_min  latency_max (ms)   tokens_min  tokens_max (total)   streaming=true|false
     prompt_tokens_min/max  completion_tokens_min/max   provider_model=openai__gpt-4o,...
@@ -22,7 +24,9 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, NullIf
 from django.utils import timezone
 
+from logstore.ingestion.normalize import parse_time
 from logstore.models import Feedback, Log
+from logstore.query.search import filter_search
 
 TIME_PRESETS = {
     "15m": timedelta(minutes=15),
@@ -33,6 +37,19 @@ TIME_PRESETS = {
 }
 STATUS_CLASSES = {"1xx": 100, "2xx": 200, "3xx": 300, "4xx": 400, "5xx": 500}
 MAX_METADATA_PAIRS = 20
+MAX_ID_LENGTH = 256  # the trace_id and span_id columns' size
+MAX_SEARCH_LENGTH = 200
+# (lower bound, upper bound, what they bound): a range whose low end passes its high end is
+# a typo, not an empty result.
+RANGES = (
+    ("latency_min", "latency_max", "latency"),
+    ("tokens_min", "tokens_max", "tokens"),
+    ("prompt_tokens_min", "prompt_tokens_max", "prompt tokens"),
+    ("completion_tokens_min", "completion_tokens_max", "completion tokens"),
+    ("feedback_min", "feedback_max", "feedback"),
+)
+TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
+FALSE_WORDS = frozenset({"false", "0", "no", "off"})
 
 
 class MultipleValueField(forms.Field):
@@ -81,6 +98,65 @@ class MetadataPairsField(MultipleValueField):
         return pairs
 
 
+class IdListField(CommaSeparatedField):
+    def to_python(self, value):
+        ids = super().to_python(value)
+        for item in ids:
+            if len(item) > MAX_ID_LENGTH:
+                raise forms.ValidationError(
+                    f"An id is at most {MAX_ID_LENGTH} characters; one here has {len(item):,}."
+                )
+        return ids
+
+
+class StrictBooleanField(forms.Field):
+    """true/false (or 1/0, yes/no); anything else is an error, not a silent "any"."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        word = str(value).strip().lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+        raise forms.ValidationError(f"{value!r} is not true or false.", code="boolean")
+
+
+class EventTimeField(forms.Field):
+    """ISO 8601 (a time without an offset is UTC) or epoch seconds/ms, as ingest accepts."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        parsed = parse_time(value)
+        if parsed is None:
+            raise forms.ValidationError(
+                f"{value!r} is not a time: use ISO 8601 (2026-01-31T23:00:00Z) or epoch seconds.",
+                code="time",
+            )
+        return parsed
+
+
+class LogFilterForm(forms.Form):
+    """Checks between parameters: a window that ends before it starts, inverted ranges."""
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and start >= end:
+            self.add_error("end", f"must be after start ({start:%Y-%m-%d %H:%M:%S} UTC).")
+        for low, high, what in RANGES:
+            lowest, highest = data.get(low), data.get(high)
+            if lowest is not None and highest is not None and lowest > highest:
+                self.add_error(
+                    high, f"the {what} maximum ({highest:g}) is below its minimum ({lowest:g})."
+                )
+        return data
+
+
 class StatusField(CommaSeparatedField):
     def to_python(self, value):
         codes = []
@@ -116,12 +192,20 @@ class ProviderModelField(CommaSeparatedField):
 
 
 class ListFilter(django_filters.Filter):
-    field_class = CommaSeparatedField
+    field_class = IdListField
 
     def filter(self, qs, value):
         if not value:
             return qs
         return qs.filter(**{f"{self.field_name}__in": value})
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class EventTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = EventTimeField
 
 
 class StatusFilter(django_filters.Filter):
@@ -144,8 +228,11 @@ class LogFilter(django_filters.FilterSet):
     since = django_filters.ChoiceFilter(
         choices=[(k, k) for k in TIME_PRESETS], method="filter_since", label="Time range"
     )
-    start = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    end = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    start = EventTimeFilter(field_name="created_at", lookup_expr="gte")
+    end = EventTimeFilter(field_name="created_at", lookup_expr="lt")
+    q = django_filters.CharFilter(
+        method="filter_q", max_length=MAX_SEARCH_LENGTH, label="Text in prompts and responses"
+    )
     trace_id = ListFilter(label="Trace id(s)")
     span_id = ListFilter(label="Span id(s)")
     user = django_filters.CharFilter()
@@ -153,9 +240,13 @@ class LogFilter(django_filters.FilterSet):
     environment = django_filters.CharFilter()
     provider = django_filters.CharFilter()
     model = django_filters.CharFilter()
+    model_contains = django_filters.CharFilter(field_name="model", lookup_expr="icontains")
+    user_contains = django_filters.CharFilter(field_name="user", lookup_expr="icontains")
+    url_contains = django_filters.CharFilter(field_name="url", lookup_expr="icontains")
+    span_name_contains = django_filters.CharFilter(field_name="span_name", lookup_expr="icontains")
     status = StatusFilter(method="filter_status")
     status_class = StatusClassFilter(method="filter_class")
-    success = django_filters.BooleanFilter(field_name="is_success")
+    success = StrictBooleanFilter(field_name="is_success")
     latency_min = django_filters.NumberFilter(field_name="latency_ms", lookup_expr="gte")
     latency_max = django_filters.NumberFilter(field_name="latency_ms", lookup_expr="lte")
     tokens_min = django_filters.NumberFilter(field_name="total_tokens", lookup_expr="gte")
@@ -169,7 +260,7 @@ class LogFilter(django_filters.FilterSet):
         field_name="completion_tokens", lookup_expr="lte"
     )
     provider_model = ProviderModelFilter(method="filter_provider_model", label="Provider__model")
-    streaming = django_filters.BooleanFilter()
+    streaming = StrictBooleanFilter()
     metadata = MetadataFilter(method="filter_metadata")
     feedback_min = django_filters.NumberFilter(
         method="filter_feedback", label="Weighted feedback at least"
@@ -181,11 +272,18 @@ class LogFilter(django_filters.FilterSet):
     class Meta:
         model = Log
         fields = []
+        form = LogFilterForm
 
     def filter_since(self, qs, name, value):
-        if not value:
+        data = self.form.cleaned_data
+        # An explicit From/To is what the person chose; a preset left in the form must not
+        # narrow it to their overlap.
+        if not value or data.get("start") or data.get("end"):
             return qs
         return qs.filter(created_at__gte=timezone.now() - TIME_PRESETS[value])
+
+    def filter_q(self, qs, name, value):
+        return filter_search(qs, value)
 
     def filter_status(self, qs, name, value):
         return qs.filter(status__in=value) if value else qs

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from logstore.models import IdempotencyRecord, Log, Workspace
+from logstore.query.search import purge_search_index
 from logstore.storage.partitions import (
     day_of_partition,
     drop_partition,
@@ -80,6 +81,8 @@ def prune_logs(
                 f"{slugs[workspace_id]} older than {cutoff:%Y-%m-%d %H:%M} UTC"
             )
             report.deleted_logs[slugs[workspace_id]] = count
+    if report.deleted_logs and not dry_run:
+        purge_search_index()
     old_records = IdempotencyRecord.objects.filter(created_at__lt=now - idempotency_ttl)
     if dry_run:
         report.deleted_idempotency_records = old_records.order_by()[:DRY_RUN_COUNT_CAP].count()

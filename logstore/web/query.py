@@ -27,6 +27,7 @@ class LogQuery:
     workspace: object | None
     workspaces: list
     columns: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # what was adjusted, not refused
 
     def querystring(self, *, keep=("workspace",), **changes) -> str:
         """This query's filters (plus the kept view params) with `changes` applied; "" drops."""
@@ -59,7 +60,10 @@ def filter_params(query: QueryDict) -> QueryDict:
         kept = [v for v in values if v.strip()]
         if key in known and kept:
             params.setlist(key, kept)
-    if not any(params.get(k) for k in ("since", "start", "end")):
+    if params.get("start") or params.get("end"):
+        # Explicit From/To win over a preset the form still carried.
+        params.pop("since", None)
+    elif not params.get("since"):
         params["since"] = DEFAULT_SINCE
     return params
 
@@ -102,13 +106,19 @@ def log_query(request) -> LogQuery:
             starts.append(now - TIME_PRESETS[data["since"]])
         window_start = max(starts) if starts else window_end - TIME_PRESETS[DEFAULT_SINCE]
     else:
-        for name, messages in filterset.errors.items():
-            label = name.replace("_", " ").capitalize()
-            errors.extend(f"{label}: {message}" for message in messages)
+        errors.extend(filter_errors(filterset))
         queryset = queryset.none()
     if window_start >= window_end:
         window_start = window_end - timedelta(minutes=1)
 
+    columns = parse_columns(request.GET.getlist("cols"))
+    notices = []
+    if len(columns) > MAX_COLUMNS:
+        notices.append(
+            f"At most {MAX_COLUMNS} metadata columns are shown; left out: "
+            f"{', '.join(columns[MAX_COLUMNS:])}."
+        )
+        columns = columns[:MAX_COLUMNS]
     return LogQuery(
         params=params,
         queryset=queryset,
@@ -117,8 +127,18 @@ def log_query(request) -> LogQuery:
         window_end=window_end,
         workspace=workspace,
         workspaces=workspaces,
-        columns=parse_columns(request.GET.getlist("cols")),
+        columns=columns,
+        notices=notices,
     )
+
+
+def filter_errors(filterset) -> list[str]:
+    """LogFilter's errors as sentences that name the parameter at fault."""
+    errors = []
+    for name, messages in filterset.errors.items():
+        label = "Filter" if name == "__all__" else name.replace("_", " ").capitalize()
+        errors.extend(f"{label}: {message}" for message in messages)
+    return errors
 
 
 def contains_nul(query: QueryDict) -> bool:
@@ -132,7 +152,7 @@ def parse_columns(values) -> list[str]:
             name = name.strip()
             if name and name not in columns:
                 columns.append(name[:256])
-    return columns[:MAX_COLUMNS]
+    return columns
 
 
 def page_url(path, query: LogQuery, **changes):

@@ -15,4 +15,5 @@ urlpatterns = [
     path("saved-filters/", views.saved_filter_create, name="saved-filter-create"),
     path("saved-filters/<int:pk>/delete/", views.saved_filter_delete, name="saved-filter-delete"),
     path("metadata-keys/", views.metadata_keys, name="metadata-keys"),
+    path("suggest/<str:field>/", views.suggest, name="suggest"),
 ]

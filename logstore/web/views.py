@@ -17,6 +17,7 @@ from logstore.models import MetadataKey, SavedFilter
 from logstore.query.access import logs_for, workspaces_for
 from logstore.query.filters import STATUS_CLASSES, TIME_PRESETS
 from logstore.query.keyset import InvalidCursor, Page, keyset_page
+from logstore.query.suggestions import SUGGESTED_FIELDS, recent_metadata_values, recent_values
 from logstore.web import charts as chart_service
 from logstore.web.conversation import conversation
 from logstore.web.forms import SavedFilterForm
@@ -212,6 +213,9 @@ def charts(request):
         "latency_chart": chart_service.lines(buckets, ["p50", "p95"]),
         "tokens_chart": chart_service.bars(buckets, "tokens"),
         "breakdown": breakdown,
+        "breakdown_rows": [
+            (row, _breakdown_url(query, by, by_key, row.value)) for row in breakdown
+        ],
         "breakdown_error": breakdown_error,
         "by": by,
         "by_key": by_key,
@@ -219,6 +223,16 @@ def charts(request):
         "sample_size": chart_service.SQLITE_PERCENTILE_SAMPLE,
     }
     return render(request, "logstore/charts.html", context)
+
+
+def _breakdown_url(query, by, by_key, value):
+    """The log list narrowed to one breakdown row, in the same window and filters."""
+    if value is None or value == "":
+        return ""
+    if by == "metadata":
+        pairs = [*query.params.getlist("metadata"), f"{by_key}={value}"]
+        return page_url(reverse("web:log-list"), query, metadata=pairs)
+    return page_url(reverse("web:log-list"), query, **{by: str(value)})
 
 
 @login_required
@@ -241,9 +255,13 @@ def saved_filter_create(request):
         saved = form.save()
         messages.success(request, f"Saved filter “{saved.name}”.")
         return redirect(_saved_url(saved))
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
+    if not form.fields["workspace"].queryset.exists():
+        messages.error(request, "Filters are saved to a workspace, and you are not in one yet.")
+    else:
+        for name, errors in form.errors.items():
+            label = form.fields[name].label if name in form.fields else "Filter"
+            for error in errors:
+                messages.error(request, f"{label}: {error}")
     return redirect(f"{reverse('web:log-list')}?{request.POST.get('query', '')}")
 
 
@@ -271,8 +289,40 @@ def metadata_keys(request):
         or request.GET.get("cols", "").split(",")[-1]
         or request.GET.get("by_key", "")
     )
-    typed = typed.partition("=")[0].replace("\x00", "").strip()
+    typed = typed.replace("\x00", "")
     workspaces = list(workspaces_for(request.user))
     workspace = next((w for w in workspaces if w.slug == request.GET.get("workspace")), None)
-    keys = _recent_keys(workspaces, workspace, contains=typed)[:AUTOCOMPLETE_LIMIT]
-    return render(request, "logstore/_key_options.html", {"keys": keys})
+    key, sep, value = typed.partition("=")
+    key = key.strip()
+    if "metadata" not in request.GET:
+        keys = _recent_keys(workspaces, workspace, contains=key)[:AUTOCOMPLETE_LIMIT]
+        return render(request, "logstore/_key_options.html", {"keys": keys})
+    # A metadata pair: first its key (offered as `key=`), then, once `=` is typed, the values
+    # that key recently had.
+    if sep and key:
+        logs = _suggestion_logs(request, workspaces, workspace)
+        options = [f"{key}={v}" for v in recent_metadata_values(logs, key, value.strip())]
+    else:
+        options = [f"{k}=" for k in _recent_keys(workspaces, workspace, contains=key)]
+    return render(request, "logstore/_key_options.html", {"keys": options[:AUTOCOMPLETE_LIMIT]})
+
+
+def _suggestion_logs(request, workspaces, workspace):
+    ids = [workspace.pk] if workspace else [w.pk for w in workspaces]
+    return logs_for(request.user).filter(workspace_id__in=ids)
+
+
+@login_required
+@require_GET
+def suggest(request, field):
+    """Autocomplete: `<option>`s of recent values of model, provider or user."""
+    if field not in SUGGESTED_FIELDS:
+        raise Http404("No suggestions for this field")
+    typed = (
+        request.GET.get(f"{field}_contains") or request.GET.get(field) or request.GET.get("q", "")
+    )
+    workspaces = list(workspaces_for(request.user))
+    workspace = next((w for w in workspaces if w.slug == request.GET.get("workspace")), None)
+    logs = _suggestion_logs(request, workspaces, workspace)
+    values = recent_values(logs, field, typed.replace("\x00", "").strip())
+    return render(request, "logstore/_key_options.html", {"keys": values})
