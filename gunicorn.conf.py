@@ -11,6 +11,11 @@ metrics_dir = os.environ.setdefault(
 )
 
 
+# Long filter URLs (many trace ids) must reach Django, which says what is wrong with them,
+# instead of stopping at gunicorn's bare "URI Too Long" page (its default is 4094 bytes).
+limit_request_line = 8190
+
+
 def on_starting(server):
     # A previous run's samples would otherwise be summed with this one's.
     shutil.rmtree(metrics_dir, ignore_errors=True)

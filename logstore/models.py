@@ -161,6 +161,8 @@ class Log(models.Model):
     # The prompt's and response's text, folded (logstore/ingestion/searchtext.py), for `q=`:
     # a trigram GIN index on PostgreSQL, an FTS5 trigram table on SQLite (migration 0006).
     search_text = models.TextField(blank=True, default="", editable=False)
+    # "prompt → answer" on one line, for the list's preview column (no body read per row).
+    preview = models.CharField(max_length=160, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

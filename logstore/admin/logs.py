@@ -21,7 +21,7 @@ from logstore.models import Log
 from logstore.query.access import workspaces_for
 from logstore.query.keyset import InvalidCursor, keyset_page
 from logstore.query.search import filter_search
-from logstore.web.templatetags import format_time
+from logstore.web.templatetags import format_time, short_id
 
 CURSOR_VAR = filters.CURSOR_VAR
 BODY_COLUMNS = ("request", "response", "metadata", "metadata_index", "url")
@@ -323,9 +323,10 @@ class LogAdmin(admin.ModelAdmin):
         if not log.trace_id:
             return "—"
         return format_html(
-            '<a href="{}" class="log-trace">{}</a>',
+            '<a href="{}" class="log-trace" title="{}">{}</a>',
             self.changelist_url(trace_id=log.trace_id),
             log.trace_id,
+            short_id(log.trace_id),
         )
 
     @admin.display(description="latency")

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from logstore.core.ids import uuid7
 from logstore.core.jsoncodec import JSONDepthError, depth_exceeds, dumps, loads
-from logstore.ingestion.searchtext import search_text
+from logstore.ingestion.searchtext import preview_text, search_text
 
 # Promoted columns are indexed; a b-tree entry must stay well under PostgreSQL's ~2.7 kB cap.
 MAX_INDEXED_TEXT = 256
@@ -131,6 +131,7 @@ class NormalizedLog:
     metadata: dict | None
     metadata_index: dict
     search_text: str
+    preview: str
 
 
 def normalize_log(
@@ -204,6 +205,7 @@ def normalize_log(
         metadata=metadata,
         metadata_index=_metadata_index(md),
         search_text=search_text(stored_request, stored_response),
+        preview=preview_text(stored_request, stored_response),
     )
 
 

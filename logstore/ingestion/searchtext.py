@@ -1,4 +1,5 @@
-"""The searchable text of a log: the words of its prompt and its response, folded once.
+"""The searchable text of a log (the words of its prompt and response, folded once) and the
+one-line preview the log list shows.
 
 Stored in its own column at ingest, so full-text search never parses a body: PostgreSQL
 serves `LIKE` over it from a trigram index, SQLite from an FTS5 trigram table (see
@@ -9,6 +10,7 @@ as well as English.
 import unicodedata
 from collections.abc import Mapping
 
+PREVIEW_CHARS = 160
 # Each side keeps this many characters, so a huge prompt cannot crowd its response out and
 # the index stays bounded.
 MAX_PART_CHARS = 16_000
@@ -65,3 +67,60 @@ def _part_text(part) -> str:
 def search_text(request, response) -> str:
     """The prompt's and the response's text, folded; "" when the log stored no content."""
     return fold("\n".join(t for t in (_part_text(request), _part_text(response)) if t))
+
+
+def _first_text(value) -> str:
+    """The first non-blank string in a message's content (a string or a list of parts)."""
+    found = []
+    _strings(value, found, [PREVIEW_CHARS * 4])
+    return next((t for t in found if t.strip()), "")
+
+
+def _last_prompt(body) -> str:
+    if not isinstance(body, Mapping):
+        return ""
+    messages = body.get("messages")
+    if isinstance(messages, list):
+        for message in reversed(messages):
+            if isinstance(message, Mapping) and message.get("role") in ("user", None):
+                return _first_text(message.get("content"))
+    for key in ("prompt", "prompts", "input", "contents"):
+        if body.get(key):
+            return _first_text(body[key])
+    return ""
+
+
+def _answer(body) -> str:
+    if not isinstance(body, Mapping):
+        return ""
+    choices = body.get("choices")
+    if isinstance(choices, list) and choices and isinstance(choices[0], Mapping):
+        choice = choices[0]
+        return _first_text(
+            choice.get("message", {}).get("content")
+            if isinstance(choice.get("message"), Mapping)
+            else choice.get("text")
+        )
+    for key in ("content", "response", "output", "candidates", "generations", "text"):
+        if body.get(key):
+            return _first_text(body[key])
+    return ""
+
+
+def _line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def preview_text(request, response) -> str:
+    """`prompt → answer`, on one line and short: what a person scans the list for."""
+    prompt = _line(
+        _last_prompt(request.get("body") if isinstance(request, Mapping) else None)
+        or _last_prompt(request)
+    )
+    answer = _line(
+        _answer(response.get("body") if isinstance(response, Mapping) else None)
+        or _answer(response)
+    )
+    text = f"{prompt} → {answer}" if prompt and answer else prompt or answer
+    text = text.replace("\x00", " ").encode("utf-8", "replace").decode("utf-8")
+    return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"

@@ -1,4 +1,5 @@
-"""Full-text search over prompts and responses (`q=`): a folded text column and its index.
+"""Full-text search over prompts and responses (`q=`): a folded text column and its index;
+and the list's one-line preview of each log.
 
 PostgreSQL: a trigram GIN index (pg_trgm) on `search_text`, created on the partitioned table
 so every daily partition, present and future, carries it. SQLite: an FTS5 trigram table of
@@ -8,7 +9,7 @@ filled in chunks from their stored bodies.
 
 from django.db import migrations, models
 
-from logstore.ingestion.searchtext import search_text
+from logstore.ingestion.searchtext import preview_text, search_text
 from logstore.query.keyset import iter_chunks
 
 SQLITE_FTS = (
@@ -24,7 +25,9 @@ def backfill(apps, schema_editor, fts=False):
         for log in chunk:
             text = search_text(log.request, log.response)
             if text:
-                Log.objects.filter(id=log.id, created_at=log.created_at).update(search_text=text)
+                Log.objects.filter(id=log.id, created_at=log.created_at).update(
+                    search_text=text, preview=preview_text(log.request, log.response)
+                )
                 rows.append((text, log.id.hex))
         if fts and rows:
             with schema_editor.connection.cursor() as cursor:
@@ -63,6 +66,11 @@ class Migration(migrations.Migration):
             model_name="log",
             name="search_text",
             field=models.TextField(blank=True, default="", editable=False),
+        ),
+        migrations.AddField(
+            model_name="log",
+            name="preview",
+            field=models.CharField(blank=True, default="", editable=False, max_length=160),
         ),
         migrations.RunPython(create_index, drop_index, elidable=False),
     ]

@@ -367,3 +367,15 @@ def filter_metadata(qs, pairs):
         extracted = Cast(KeyTextTransform(key, "metadata_index"), TextField())
         qs = qs.alias(**{alias: extracted}).filter(**{alias: value})
     return qs
+
+
+def page_feedback_scores(logs) -> dict:
+    """{(workspace_id, trace_id): weighted score} for the traces of a page of logs, in one
+    query on the feedback table's (workspace, trace_id) index."""
+    traces = {log.trace_id for log in logs if log.trace_id}
+    if not traces:
+        return {}
+    scores = weighted_feedback_scores().filter(
+        workspace_id__in={log.workspace_id for log in logs}, trace_id__in=traces
+    )
+    return {(row["workspace_id"], row["trace_id"]): row["score"] for row in scores}

@@ -8,7 +8,9 @@ app_name = "web"
 
 urlpatterns = [
     path("", views.log_list, name="log-list"),
+    path("tail/", views.log_tail, name="log-tail"),
     path("log/<uuid:log_id>/", views.log_detail, name="log-detail"),
+    path("log/<uuid:log_id>/panel/", views.span_panel, name="span-panel"),
     path("traces/<path:trace_id>/", views.trace_detail, name="trace"),
     path("charts/", views.charts, name="charts"),
     re_path(r"^export\.(?P<fmt>csv|jsonl)$", views.export, name="export"),

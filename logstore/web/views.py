@@ -1,7 +1,7 @@
 """Views of the web UI: each parses the URL, asks one service, and renders a template."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -15,8 +15,21 @@ from logstore.exports.writers import export_response
 from logstore.ingestion.feedback import trace_feedback
 from logstore.models import MetadataKey, SavedFilter
 from logstore.query.access import logs_for, workspaces_for
-from logstore.query.filters import STATUS_CLASSES, TIME_PRESETS
-from logstore.query.keyset import InvalidCursor, Page, keyset_page
+from logstore.query.filters import (
+    MAX_SEARCH_LENGTH,
+    STATUS_CLASSES,
+    TIME_PRESETS,
+    page_feedback_scores,
+)
+from logstore.query.keyset import (
+    SORTS,
+    InvalidCursor,
+    Page,
+    decode_cursor,
+    encode_cursor,
+    newer_than,
+    sorted_page,
+)
 from logstore.query.suggestions import SUGGESTED_FIELDS, recent_metadata_values, recent_values
 from logstore.web import charts as chart_service
 from logstore.web.conversation import conversation
@@ -73,13 +86,42 @@ def _recent_keys(workspaces, workspace=None, contains=""):
     return seen
 
 
+def _list_rows(query, logs):
+    """(log, metadata column values, workspace slug, weighted feedback) for each shown log."""
+    slugs = {w.pk: w.slug for w in query.workspaces}
+    scores = page_feedback_scores(logs)
+    return [
+        (
+            log,
+            [(log.metadata_index or {}).get(column) for column in query.columns],
+            slugs.get(log.workspace_id, ""),
+            scores.get((log.workspace_id, log.trace_id)),
+        )
+        for log in logs
+    ]
+
+
+def _row_context(query, rows):
+    return {
+        "query": query,
+        "rows": rows,
+        "show_workspace": len(query.workspaces) > 1 and query.workspace is None,
+        "search_term": query.params.get("q", ""),
+    }
+
+
 @login_required
 @require_GET
 def log_list(request):
     query = log_query(request)
+    sort = request.GET.get("sort") or "time"
+    if sort not in SORTS:
+        query.errors.append(f"Sort: {sort!r} is not one of {', '.join(SORTS)}.")
+        sort = "time"
     try:
-        page = keyset_page(
-            query.queryset.defer(*BODY_FIELDS),
+        page = sorted_page(
+            query.queryset.defer(*BODY_FIELDS, "search_text"),
+            sort,
             after=request.GET.get("after") or None,
             before=request.GET.get("before") or None,
         )
@@ -87,26 +129,55 @@ def log_list(request):
         query.errors.append(str(exc))
         page = Page([], None, None)
     path = reverse("web:log-list")
-    slugs = {w.pk: w.slug for w in query.workspaces}
-    rows = [
-        (
-            log,
-            [(log.metadata_index or {}).get(column) for column in query.columns],
-            slugs.get(log.workspace_id, ""),
-        )
-        for log in page.rows
-    ]
+    keep = {"sort": sort if sort != "time" else ""}
+    paged = bool(request.GET.get("after") or request.GET.get("before"))
     context = {
-        **_filter_context(query, path),
+        **_filter_context(query, path, **keep),
+        **_row_context(query, _list_rows(query, page.rows)),
         "nav": "logs",
-        "rows": rows,
-        "newer_url": page.newer and page_url(path, query, before=page.newer, after=""),
-        "older_url": page.older and page_url(path, query, after=page.older, before=""),
-        "newest_url": page_url(path, query, after="", before=""),
-        "paged": bool(request.GET.get("after") or request.GET.get("before")),
-        "show_workspace": len(query.workspaces) > 1 and query.workspace is None,
+        "sort": sort,
+        "sorts": [(name, label) for name, (_, label) in SORTS.items()],
+        # Live tail follows the newest rows, so only the first page in time order offers it.
+        "tail_url": ""
+        if paged or sort != "time"
+        else page_url(reverse("web:log-tail"), query, after="", before=""),
+        "tail_cursor": encode_cursor(page.rows[0]) if page.rows else "",
+        "newer_url": page.newer and page_url(path, query, before=page.newer, after="", **keep),
+        "older_url": page.older and page_url(path, query, after=page.older, before="", **keep),
+        "newest_url": page_url(path, query, after="", before="", **keep),
+        "paged": paged,
     }
     return render(request, "logstore/log_list.html", context)
+
+
+TAIL_LIMIT = 50
+
+
+@login_required
+@require_GET
+def log_tail(request):
+    """Live tail: only the rows newer than `newer_than` (the newest shown), oldest of them last.
+
+    One query on the (workspace, created_at) index per poll; the page never re-runs itself.
+    """
+    query = log_query(request)
+    if query.errors:
+        return HttpResponseBadRequest("\n".join(query.errors), content_type="text/plain")
+    try:
+        created_at, log_id = decode_cursor(request.GET.get("newer_than", ""))
+    except InvalidCursor as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain")
+    logs = list(
+        newer_than(query.queryset.defer(*BODY_FIELDS, "search_text"), created_at, log_id).order_by(
+            "created_at", "id"
+        )[:TAIL_LIMIT]
+    )[::-1]
+    response = render(
+        request, "logstore/_log_rows.html", _row_context(query, _list_rows(query, logs))
+    )
+    if logs:
+        response["X-Tail-Cursor"] = encode_cursor(logs[0])
+    return response
 
 
 def _pretty(value):
@@ -145,8 +216,36 @@ def log_detail(request, log_id):
         "metadata_items": sorted((log.metadata_index or {}).items()),
         "workspace_slug": workspace,
         "feedback": trace_feedback(log.workspace_id, log.trace_id),
+        # The list's search, marked where it matches (escaped like any other text).
+        "search_term": request.GET.get("q", "").replace("\x00", "").strip()[:MAX_SEARCH_LENGTH],
     }
     return render(request, "logstore/log_detail.html", context)
+
+
+SPAN_PANEL_CHARS = 20_000
+
+
+@login_required
+@require_GET
+def span_panel(request, log_id):
+    """The trace page's side panel: one span's input and output, beside the waterfall."""
+    log = get_object_or_404(logs_for(request.user), id=log_id)
+    blocks = []
+    for name in ("request", "response"):
+        text, _ = _pretty(getattr(log, name))
+        blocks.append(
+            {
+                "name": name,
+                "text": text[:SPAN_PANEL_CHARS],
+                "truncated": len(text) > SPAN_PANEL_CHARS,
+            }
+        )
+    context = {
+        "log": log,
+        "messages_": conversation(_body(log.request), _body(log.response)),
+        "blocks": blocks,
+    }
+    return render(request, "logstore/_span_panel.html", context)
 
 
 @login_required
@@ -173,7 +272,17 @@ def trace_detail(request, trace_id):
         x, width = waterfall_bar(node, trace.duration_ms)
         rows.append({"node": node, "log": node.span, "x": x, "width": width})
     feedback = trace_feedback(sorted({s.workspace_id for s in spans}), trace_id)
+    first, last = min(s.created_at for s in spans), max(s.created_at for s in spans)
+    list_params = {
+        "trace_id": trace_id,
+        # The form's datetime-local inputs read this form; a time without an offset is UTC.
+        "start": f"{first:%Y-%m-%dT%H:%M:%S}",
+        "end": f"{last + timedelta(seconds=1):%Y-%m-%dT%H:%M:%S}",
+    }
+    if slug:
+        list_params["workspace"] = slug
     context = {
+        "list_url": f"{reverse('web:log-list')}?{urlencode(list_params)}",
         "nav": "logs",
         "trace_id": trace_id,
         "trace": trace,
