@@ -11,9 +11,11 @@ import unicodedata
 from collections.abc import Mapping
 
 PREVIEW_CHARS = 160
-# Each side keeps this many characters, so a huge prompt cannot crowd its response out and
-# the index stays bounded.
-MAX_PART_CHARS = 16_000
+# Each side keeps this many characters, so a huge prompt cannot crowd its response out. The
+# trigram index costs ingest time in proportion to the text (docs/benchmarks.md), so it is
+# bounded; a conversation's messages are read newest first, so the last question is kept
+# before an old, long system prompt.
+MAX_PART_CHARS = 4_000
 # Structure, not content: these values would make every log match "user" or "gpt".
 SKIPPED_KEYS = frozenset(
     {
@@ -51,8 +53,11 @@ def _strings(value, out, budget):
             budget[0] -= len(out[-1]) + 1
     elif isinstance(value, Mapping):
         for key, item in value.items():
-            if key not in SKIPPED_KEYS:
-                _strings(item, out, budget)
+            if key in SKIPPED_KEYS:
+                continue
+            if key in ("messages", "contents") and isinstance(item, list):
+                item = item[::-1]
+            _strings(item, out, budget)
     elif isinstance(value, list | tuple):
         for item in value:
             _strings(item, out, budget)

@@ -5,8 +5,9 @@ substring: no stemming or word splitting, so it behaves the same for every langu
 PostgreSQL answers `search_text LIKE '%term%'` from the trigram GIN index
 `log_search_trgm_idx`; SQLite asks the FTS5 trigram table `logstore_log_search`, written
 beside every insert (rows of deleted logs are purged by retention). Terms under three
-characters have no trigram, so they scan the (time-bounded) rows instead. Every surface
-applies `q` inside its time window, so partitions outside it are never read.
+characters have no trigram, so no index can serve them: they look at the newest
+SHORT_TERM_ROWS rows of the window only, a bounded scan. Every surface applies `q` inside its
+time window, so partitions outside it are never read.
 """
 
 from django.db import connection
@@ -16,6 +17,11 @@ from logstore.ingestion.searchtext import fold
 
 FTS_TABLE = "logstore_log_search"
 MIN_INDEXED_CHARS = 3
+SHORT_TERM_ROWS = 20_000
+
+
+def is_short_term(text) -> bool:
+    return 0 < len(fold(text or "").strip()) < MIN_INDEXED_CHARS
 
 
 def filter_search(queryset, text):
@@ -28,6 +34,9 @@ def filter_search(queryset, text):
         sql = f"SELECT log_id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # noqa: S608
         matching = RawSQL(sql, [phrase])  # noqa: S611
         return queryset.filter(id__in=matching)
+    if len(term) < MIN_INDEXED_CHARS:
+        newest = queryset.order_by("-created_at", "-id").values("id")[:SHORT_TERM_ROWS]
+        queryset = queryset.filter(id__in=newest)
     # `contains` is a case-sensitive LIKE with its wildcards escaped; both sides are folded.
     return queryset.filter(search_text__contains=term)
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from logstore.query.access import logs_for, workspaces_for
 from logstore.query.filters import TIME_PRESETS, LogFilter
+from logstore.query.search import MIN_INDEXED_CHARS, SHORT_TERM_ROWS, is_short_term
 
 DEFAULT_SINCE = "24h"
 MAX_COLUMNS = 8
@@ -113,6 +114,11 @@ def log_query(request) -> LogQuery:
 
     columns = parse_columns(request.GET.getlist("cols"))
     notices = []
+    if is_short_term(params.get("q")):
+        notices.append(
+            f"Searches shorter than {MIN_INDEXED_CHARS} characters look only at the newest "
+            f"{SHORT_TERM_ROWS:,} logs of the window."
+        )
     if len(columns) > MAX_COLUMNS:
         notices.append(
             f"At most {MAX_COLUMNS} metadata columns are shown; left out: "

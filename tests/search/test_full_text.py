@@ -43,6 +43,19 @@ def test_it_matches_regardless_of_case_and_in_any_language(web, stored):
     assert users_in(web.get("/?q=今天下雨")) == ["chen"]
 
 
+def test_a_short_term_searches_a_bounded_number_of_the_newest_logs(web, api_key, send, monkeypatch):
+    from logstore.query import search
+
+    monkeypatch.setattr(search, "SHORT_TERM_ROWS", 2)
+    send(api_key, [said("天气", "晴", user="older", minutes_ago=3)])
+    send(api_key, [said("other", "x", user=f"new{i}", minutes_ago=1) for i in range(2)])
+    response = web.get("/?q=天气")
+    assert users_in(response) == []
+    assert "look only at the newest" in response.content.decode()
+    monkeypatch.setattr(search, "SHORT_TERM_ROWS", 3)
+    assert users_in(web.get("/?q=天气")) == ["older"]
+
+
 def test_it_searches_only_inside_the_time_window(web, stored):
     assert users_in(web.get("/?q=password")) == ["ana"]
     assert sorted(users_in(web.get("/?q=password&since=7d"))) == ["ana", "old"]
