@@ -1,8 +1,5 @@
-"""The API's one error shape, readable by both official SDKs.
-
-    {"message": "...", "error": {"message": "...", "type": "...", "details": [...]}}
-
-The Python SDK builds its exception text from `error.message`, the JS SDK from `message`.
+"""Every API error as the one error body (`logstore.core.errors`): DRF's exceptions, the
+domain's refusals, and the database being away, each mapped to its status here and only here.
 """
 
 import logging
@@ -10,21 +7,16 @@ import logging
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 from django.http import Http404, JsonResponse
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 
-from logstore.observability.health import is_database_unavailable
+from logstore.core.errors import (
+    Refused,
+    error_body,
+)
+from logstore.observability.health import is_database_unavailable, unavailable_response
 
 logger = logging.getLogger(__name__)
-
-DATABASE_RETRY_AFTER_SECONDS = 5
-
-
-def error_body(message, error_type, details=None):
-    error = {"message": message, "type": error_type}
-    if details:
-        error["details"] = details
-    return {"message": message, "error": error}
 
 
 def _first_message(detail):
@@ -43,14 +35,9 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied()
     elif is_database_unavailable(exc):
         logger.warning("database unavailable: %s", exc)
-        response = Response(
-            error_body(
-                "The log store's database is unavailable; retry shortly.", "service_unavailable"
-            ),
-            status=status.HTTP_503_SERVICE_UNAVAILABLE,
-        )
-        response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
-        return response
+        return unavailable_response()
+    elif isinstance(exc, Refused):
+        return Response(error_body(exc.message, exc.code, exc.details), status=exc.status_code)
     elif isinstance(exc, DatabaseError):
         logger.exception("database error")
         return None

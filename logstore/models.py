@@ -110,6 +110,16 @@ class ApiKey(models.Model):
         self.save(update_fields=["revoked_at"])
 
 
+# Columns that hold a call's bodies (up to megabytes a row): lists read without them.
+BODY_FIELDS = ("request", "response", "metadata", "metadata_index", "search_text")
+
+
+class LogQuerySet(models.QuerySet):
+    def without_bodies(self, *keep):
+        """The derived columns only (plus `keep`): what lists, traces and charts need."""
+        return self.defer(*(name for name in BODY_FIELDS if name not in keep))
+
+
 class Log(models.Model):
     """One LLM call or span, as a client reported it. Rows are never updated.
 
@@ -163,6 +173,8 @@ class Log(models.Model):
     search_text = models.TextField(blank=True, default="", editable=False)
     # "prompt → answer" on one line, for the list's preview column (no body read per row).
     preview = models.CharField(max_length=160, blank=True, default="", editable=False)
+
+    objects = LogQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -45,10 +45,6 @@ def body_of(request) -> dict:
     return validated_or_400(ExportRequestSerializer, data, "export")
 
 
-def refused(exc: service.ExportError):
-    return InvalidRequest(exc.message, status_code=exc.status_code, code=exc.code)
-
-
 def export_or_404(request, export_id):
     export = service.get_export(request.auth.workspace, export_id)
     if export is None:
@@ -69,16 +65,13 @@ class ExportCollectionView(APIView):
     def post(self, request):
         body = body_of(request)
         workspace = check_workspace(request, body.get("workspace_id"))
-        try:
-            export = service.create_export(
-                workspace,
-                filters=body.get("filters"),
-                requested_data=body.get("requested_data"),
-                description=body.get("description"),
-                created_by=request.auth.name,
-            )
-        except service.ExportError as exc:
-            raise refused(exc) from None
+        export = service.create_export(
+            workspace,
+            filters=body.get("filters"),
+            requested_data=body.get("requested_data"),
+            description=body.get("description"),
+            created_by=request.auth.name,
+        )
         return Response({**service.export_as_dict(export), "total": export.total_records})
 
     @extend_schema(
@@ -118,15 +111,12 @@ class ExportDetailView(APIView):
         body = body_of(request)
         check_workspace(request, body.get("workspace_id"))
         export = export_or_404(request, export_id)
-        try:
-            export = service.update_export(
-                export,
-                filters=body.get("filters"),
-                requested_data=body.get("requested_data"),
-                description=body.get("description"),
-            )
-        except service.ExportError as exc:
-            raise refused(exc) from None
+        export = service.update_export(
+            export,
+            filters=body.get("filters"),
+            requested_data=body.get("requested_data"),
+            description=body.get("description"),
+        )
         return Response({**service.export_as_dict(export), "total": export.total_records})
 
 
@@ -149,10 +139,7 @@ class ExportStartView(APIView):
     )
     def post(self, request, export_id):
         export = export_or_404(request, export_id)
-        try:
-            export = service.start_export(export, tasks.enqueue_export)
-        except service.ExportError as exc:
-            raise refused(exc) from None
+        export = service.start_export(export, tasks.enqueue_export)
         return _action_reply(export, "Export started")
 
 
@@ -169,10 +156,7 @@ class ExportCancelView(APIView):
     )
     def post(self, request, export_id):
         export = export_or_404(request, export_id)
-        try:
-            export = service.cancel_export(export)
-        except service.ExportError as exc:
-            raise refused(exc) from None
+        export = service.cancel_export(export)
         return _action_reply(export, "Export stopped")
 
 
@@ -188,10 +172,7 @@ class ExportDownloadView(APIView):
     )
     def get(self, request, export_id):
         export = export_or_404(request, export_id)
-        try:
-            token = service.download_token(export)
-        except service.ExportError as exc:
-            raise refused(exc) from None
+        token = service.download_token(export)
         url = request.build_absolute_uri(reverse("api-export-file", kwargs={"token": token}))
         return Response(
             {"signed_url": url, "url": url, "expires_in": settings.LOGSTORE_EXPORT_URL_MAX_AGE}

@@ -15,16 +15,10 @@ from ingest.parsers import PayloadTooLarge, read_limited_body
 from ingest.serializers.logs import CustomLogSerializer
 from ingest.validation import flatten_errors
 from logstore.ingestion.feedback import trace_feedback
-from logstore.ingestion.store import IdempotencyConflict, InvalidLog, prepare_logs, store_logs
+from logstore.ingestion.store import prepare_logs, store_logs
 from logstore.models import SCOPE_LOGS_READ, SCOPE_LOGS_WRITE, Log
-from logstore.query.filters import LogFilter
 from logstore.query.presenters import log_as_dict
-
-# Without a time bound a list would walk a workspace's whole history to fill sparse filters.
-
-DEFAULT_WINDOW = "7d"
-TIME_PARAMETERS = ("since", "start", "end")
-BODY_COLUMNS = ("request", "response")
+from logstore.query.selection import select_logs
 
 
 class LogCursorPagination(CursorPagination):
@@ -35,17 +29,13 @@ class LogCursorPagination(CursorPagination):
 
 
 def filtered_logs(workspace, query_params):
-    params = query_params.copy()
-    if not any(params.get(name) for name in TIME_PARAMETERS):
-        params["since"] = DEFAULT_WINDOW
-    filterset = LogFilter(params, queryset=Log.objects.filter(workspace=workspace))
-    if not filterset.is_valid():
-        field, errors = next(iter(filterset.errors.items()))
+    selection = select_logs(Log.objects.filter(workspace=workspace), query_params, surface="api")
+    if not selection.is_valid:
+        [first, *_] = selection.details()
         raise InvalidRequest(
-            f"Invalid filter {field}: {errors[0]}",
-            details=[{"field": f, "message": str(e[0])} for f, e in filterset.errors.items()],
+            f"Invalid filter {first['field']}: {first['message']}", details=selection.details()
         )
-    return filterset.qs.defer(*BODY_COLUMNS)
+    return selection.queryset.without_bodies("metadata")
 
 
 def list_logs(request):
@@ -126,14 +116,7 @@ class LogCollectionView(APIView):
         payload = request.data
         items = split_batch(payload)
         validate_items(items, batched=not isinstance(payload, dict) or len(items) > 1)
-        try:
-            logs = prepare_logs(items, request.headers)
-        except InvalidLog as exc:
-            where = f"logs[{exc.index}]" if len(items) > 1 else "log"
-            raise InvalidRequest(
-                f"Invalid {where}: {exc.path}: {exc.message}",
-                details=[{"index": exc.index, "field": exc.path, "message": exc.message}],
-            ) from None
+        logs = prepare_logs(items, request.headers, batched=len(items) > 1)
         idempotency_key = request.headers.get("Idempotency-Key", "").strip() or None
         if idempotency_key and len(idempotency_key) > MAX_IDEMPOTENCY_KEY_LENGTH:
             raise InvalidRequest(
@@ -141,20 +124,13 @@ class LogCollectionView(APIView):
             )
         if idempotency_key and not (idempotency_key.isascii() and idempotency_key.isprintable()):
             raise InvalidRequest("Idempotency-Key must be printable ASCII.")
-        try:
-            result = store_logs(
-                request.auth.workspace,
-                request.auth,
-                logs,
-                idempotency_key=idempotency_key,
-                request_hash=hashlib.sha256(raw).hexdigest() if idempotency_key else "",
-            )
-        except IdempotencyConflict:
-            raise InvalidRequest(
-                "This Idempotency-Key was already used with a different request body.",
-                status_code=409,
-                code="idempotency_conflict",
-            ) from None
+        result = store_logs(
+            request.auth.workspace,
+            request.auth,
+            logs,
+            idempotency_key=idempotency_key,
+            request_hash=hashlib.sha256(raw).hexdigest() if idempotency_key else "",
+        )
         return Response(result.body, status=result.status_code)
 
     def get(self, request):

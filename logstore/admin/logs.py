@@ -4,11 +4,9 @@ The log changelist never counts and never pages with OFFSET: see `LogChangeList`
 docs/admin.md.
 """
 
-import json
 from urllib.parse import urlencode
 from uuid import UUID
 
-import orjson
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.db.models import Q
@@ -16,17 +14,15 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from logstore.admin import list_filters as filters
+from logstore.core.jsoncodec import pretty
 from logstore.exports.writers import export_response
 from logstore.models import Log
 from logstore.query.access import workspaces_for
 from logstore.query.keyset import InvalidCursor, keyset_page
 from logstore.query.search import filter_search
-from logstore.web.templatetags import format_time, short_id
+from logstore.templatetags.logstore_ui import format_time, short_id, status_badge
 
 CURSOR_VAR = filters.CURSOR_VAR
-BODY_COLUMNS = ("request", "response", "metadata", "metadata_index", "url")
-# Bodies of real calls run to megabytes; past this the detail page shows the start only.
-MAX_PRETTY_CHARS = 200_000
 SEARCH_PREFIXES = {
     "trace": "trace_id",
     "span": "span_id",
@@ -49,24 +45,16 @@ def visible_workspaces(request):
     return cached
 
 
-def status_class(status):
-    return f"{status // 100}xx" if status else "none"
-
-
 def pretty_json(value):
-    try:
-        text = orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
-    except (TypeError, orjson.JSONEncodeError):
-        # Lone surrogates and huge integers: the standard library escapes what orjson refuses.
-        text = json.dumps(value, indent=2, ensure_ascii=True, default=str)
-    if len(text) <= MAX_PRETTY_CHARS:
+    text, length = pretty(value)
+    if len(text) == length:
         return format_html('<pre class="log-json">{}</pre>', text)
     return format_html(
         '<pre class="log-json">{}</pre><p class="help">Showing the first {} of {} characters; '
         "export the log as JSONL to read all of it.</p>",
-        text[:MAX_PRETTY_CHARS],
-        MAX_PRETTY_CHARS,
+        text,
         len(text),
+        length,
     )
 
 
@@ -116,7 +104,8 @@ class LogChangeList(ChangeList):
 
     def get_queryset(self, request, exclude_parameters=None):
         queryset = super().get_queryset(request, exclude_parameters)
-        return queryset.defer(*BODY_COLUMNS)
+        # The changelist shows no URL either; it can be as long as a body.
+        return queryset.without_bodies().defer("url")
 
     def get_results(self, request):
         cursor = request.GET.get(CURSOR_VAR) or None
@@ -315,10 +304,7 @@ class LogAdmin(admin.ModelAdmin):
 
     @admin.display(description="status")
     def status_badge(self, log):
-        cls = status_class(log.status)
-        return format_html(
-            '<span class="log-status log-status-{}">{}</span>', cls, log.status or "—"
-        )
+        return status_badge(log)
 
     @admin.display(description="provider / model")
     def provider_model(self, log):

@@ -10,6 +10,8 @@ import orjson
 
 # orjson serialises at most 254 levels; a body nested deeper could be parsed but never stored.
 MAX_DEPTH = 128
+# Bodies of real calls run to megabytes; pages show the start of a longer one and say so.
+MAX_PRETTY_CHARS = 500_000
 
 
 class JSONDepthError(ValueError):
@@ -25,6 +27,15 @@ def dumps(value) -> str:
             return json.dumps(value, ensure_ascii=True, allow_nan=False, default=str)
         except RecursionError:
             raise JSONDepthError("nested too deeply to store") from None
+
+
+def pretty(value) -> tuple[str, int]:
+    """`value` indented for people, cut at MAX_PRETTY_CHARS, and the uncut length."""
+    try:
+        text = orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        text = json.dumps(value, indent=2, ensure_ascii=True, default=str)
+    return text[:MAX_PRETTY_CHARS], len(text)
 
 
 def loads(text):

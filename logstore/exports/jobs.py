@@ -13,15 +13,17 @@ from pathlib import Path
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from logstore.core.errors import Refused
 from logstore.core.jsoncodec import dumps
+from logstore.core.times import iso
 from logstore.ingestion.normalize import metadata_value_text
 from logstore.models import Log, LogExport
 from logstore.query.filters import LogFilter
 from logstore.query.keyset import iter_chunks
+from logstore.query.selection import select_logs
 
 MAX_LOGS_PER_EXPORT = 50_000
 # Pages are reached by walking the rows before them; past this, time filters are the way.
@@ -34,18 +36,10 @@ DOWNLOAD_SALT = "logstore.exports.download"
 Status = LogExport.Status
 
 
-class ExportError(ValueError):
+class ExportError(Refused):
     """A request the export API refuses; `status_code` says how (400, 409)."""
 
-    def __init__(self, message, status_code=400, code="invalid_export"):
-        super().__init__(message)
-        self.message = message
-        self.status_code = status_code
-        self.code = code
-
-
-def _iso(value):
-    return value.isoformat().replace("+00:00", "Z") if value else None
+    code = "invalid_export"
 
 
 def _prompt_slug(log):
@@ -56,7 +50,7 @@ def _prompt_slug(log):
 EXPORT_FIELDS = {
     "id": (("id",), lambda log: str(log.id)),
     "trace_id": (("trace_id",), lambda log: log.trace_id),
-    "created_at": (("created_at",), lambda log: _iso(log.created_at)),
+    "created_at": (("created_at",), lambda log: iso(log.created_at)),
     "request": (("request",), lambda log: log.request),
     "response": (("response",), lambda log: log.response),
     "is_success": (("is_success",), lambda log: log.is_success),
@@ -273,13 +267,6 @@ def _metadata_pairs(value) -> list[str]:
     return pairs
 
 
-def as_query(params: Mapping) -> QueryDict:
-    query = QueryDict(mutable=True)
-    for name, value in params.items():
-        query.setlist(name, value if isinstance(value, list) else [value])
-    return query
-
-
 def page_limits(filters) -> tuple[int, int]:
     """(rows to skip, rows to write): `page_size` (≤ 50,000) and `current_page` from 0."""
     filters = filters if isinstance(filters, Mapping) else {}
@@ -299,23 +286,23 @@ def page_limits(filters) -> tuple[int, int]:
     return page * size, size
 
 
-def log_filter(filters, queryset) -> LogFilter:
-    """A bound, valid LogFilter for Portkey-form `filters`; raises ExportError otherwise."""
-    filterset = LogFilter(as_query(filters_to_params(filters)), queryset=queryset)
-    if not filterset.is_valid():
-        field, errors = next(iter(filterset.errors.items()))
-        raise ExportError(f"Invalid filter {field}: {errors[0]}")
-    return filterset
+def select(filters, queryset):
+    """`queryset` narrowed by Portkey-form `filters`; raises ExportError if they are invalid."""
+    selection = select_logs(queryset, filters_to_params(filters), surface="export")
+    if not selection.is_valid:
+        [first, *_] = selection.details()
+        raise ExportError(f"Invalid filter {first['field']}: {first['message']}")
+    return selection.queryset
 
 
 def matching_logs(workspace_id, filters):
     """The workspace's logs that `filters` (Portkey form) select."""
-    return log_filter(filters, Log.objects.filter(workspace_id=workspace_id)).qs
+    return select(filters, Log.objects.filter(workspace_id=workspace_id))
 
 
 def validate(filters, requested_data) -> list[str]:
     """Refuses what a job could not run; returns the canonical requested fields."""
-    log_filter(filters, Log.objects.none())
+    select(filters, Log.objects.none())
     page_limits(filters)
     return resolve_requested_data(requested_data)
 
@@ -542,8 +529,8 @@ def export_as_dict(export: LogExport) -> dict:
         "requested_data": export.requested_data,
         "status": export.status,
         "description": export.description,
-        "created_at": _iso(export.created_at),
-        "last_updated_at": _iso(export.last_updated_at),
+        "created_at": iso(export.created_at),
+        "last_updated_at": iso(export.last_updated_at),
         "created_by": export.created_by,
         "workspace_id": export.workspace.slug,
         "total_records": export.total_records,

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from logstore.core.times import iso
 from logstore.models import Feedback
 
 MIN_VALUE = -10
@@ -83,8 +84,8 @@ def feedback_as_dict(feedback: Feedback) -> dict:
         "value": feedback.value,
         "weight": feedback.weight,
         "metadata": feedback.metadata,
-        "created_at": feedback.created_at.isoformat().replace("+00:00", "Z"),
-        "updated_at": feedback.updated_at.isoformat().replace("+00:00", "Z"),
+        "created_at": iso(feedback.created_at),
+        "updated_at": iso(feedback.updated_at),
     }
 
 

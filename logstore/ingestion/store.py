@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from logstore.core.errors import Refused
 from logstore.core.ids import uuid7
 from logstore.core.jsoncodec import dumps
 from logstore.ingestion.normalize import (
@@ -33,18 +34,27 @@ _seen_keys_since = 0.0
 COPY_MIN_ROWS = 10
 
 
-class InvalidLog(ValueError):
+class InvalidLog(Refused):
     """An item that cannot be stored; `index` is its position in the batch."""
 
-    def __init__(self, index, path, message):
-        super().__init__(message)
+    def __init__(self, index, path, message, *, batched=True):
+        where = f"logs[{index}]" if batched else "log"
+        super().__init__(
+            f"Invalid {where}: {path}: {message}",
+            details=[{"index": index, "field": path, "message": message}],
+        )
         self.index = index
         self.path = path
-        self.message = message
 
 
-class IdempotencyConflict(Exception):
+class IdempotencyConflict(Refused):
     """The Idempotency-Key was used before for a different request body."""
+
+    status_code = 409
+    code = "idempotency_conflict"
+
+    def __init__(self):
+        super().__init__("This Idempotency-Key was already used with a different request body.")
 
 
 @dataclass(frozen=True)
@@ -53,7 +63,9 @@ class IngestResult:
     body: dict
 
 
-def prepare_logs(items: Sequence[Mapping], headers: Mapping[str, str]) -> list[NormalizedLog]:
+def prepare_logs(
+    items: Sequence[Mapping], headers: Mapping[str, str], *, batched: bool = True
+) -> list[NormalizedLog]:
     """Normalise a batch; raises InvalidLog naming the first item that cannot be stored."""
     defaults = HeaderDefaults.from_headers(headers)
     masked = frozenset(name.lower() for name in settings.LOGSTORE_MASKED_HEADERS)
@@ -65,7 +77,7 @@ def prepare_logs(items: Sequence[Mapping], headers: Mapping[str, str]) -> list[N
                 normalize_log(item, defaults, received_at=received_at, masked_headers=masked)
             )
         except NormalizationError as exc:
-            raise InvalidLog(index, exc.path, exc.message) from exc
+            raise InvalidLog(index, exc.path, exc.message, batched=batched) from exc
     return prepared
 
 

@@ -9,10 +9,13 @@ import logging
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, connections
 from django.http import HttpResponse, JsonResponse
 
-logger = logging.getLogger(__name__)
+from logstore.core.errors import (
+    DATABASE_RETRY_AFTER_SECONDS,
+    DATABASE_UNAVAILABLE,
+    unavailable_body,
+)
 
-RETRY_AFTER_SECONDS = 5
-UNAVAILABLE = "The log store's database is unavailable; retry shortly."
+logger = logging.getLogger(__name__)
 
 
 def is_database_unavailable(exc) -> bool:
@@ -24,8 +27,16 @@ def is_database_unavailable(exc) -> bool:
     return isinstance(exc, driver.OperationalError | driver.InterfaceError)
 
 
-def unavailable_body(message=UNAVAILABLE):
-    return {"message": message, "error": {"message": message, "type": "service_unavailable"}}
+def unavailable_response(*, as_json=True):
+    """The one answer for "the database is away": 503 with Retry-After, JSON or plain text."""
+    if as_json:
+        response = JsonResponse(unavailable_body(), status=503)
+    else:
+        response = HttpResponse(
+            DATABASE_UNAVAILABLE, status=503, content_type="text/plain; charset=utf-8"
+        )
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response
 
 
 def liveness(request):
@@ -38,9 +49,7 @@ def readiness(request):
             cursor.execute("SELECT 1")
     except DatabaseError as exc:
         logger.warning("readiness check failed: %s", exc)
-        response = JsonResponse(unavailable_body(), status=503)
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
+        return unavailable_response()
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
@@ -82,11 +91,4 @@ class DatabaseUnavailableMiddleware:
         wants_json = "json" in request.META.get("HTTP_ACCEPT", "") or "json" in (
             request.content_type or ""
         )
-        if wants_json:
-            response = JsonResponse(unavailable_body(), status=503)
-        else:
-            response = HttpResponse(
-                UNAVAILABLE, status=503, content_type="text/plain; charset=utf-8"
-            )
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
+        return unavailable_response(as_json=wants_json)

@@ -20,6 +20,8 @@ from prometheus_client import (
     multiprocess,
 )
 
+from logstore.core.errors import error_body
+
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
 INGEST_REQUESTS = Counter(
@@ -72,9 +74,8 @@ def metrics_view(request):
     if token:
         scheme, _, given = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip(), token):
-            message = "Send the metrics token as a Bearer token."
             return JsonResponse(
-                {"message": message, "error": {"message": message, "type": "not_authenticated"}},
+                error_body("Send the metrics token as a Bearer token.", "not_authenticated"),
                 status=401,
             )
     return HttpResponse(generate_latest(_registry()), content_type=CONTENT_TYPE_LATEST)

@@ -1,5 +1,7 @@
 """How a stored log is shown to API clients and exports: one shape everywhere."""
 
+from logstore.core.times import iso
+
 DERIVED_FIELDS = (
     "trace_id",
     "span_id",
@@ -22,17 +24,13 @@ DERIVED_FIELDS = (
 )
 
 
-def _iso(value):
-    return value.isoformat().replace("+00:00", "Z") if value else None
-
-
 def log_as_dict(log, *, include_bodies=True) -> dict:
     data = {
         "id": str(log.id),
         "_id": str(log.id),
         "workspace": log.workspace.slug if "workspace" in log._state.fields_cache else None,
-        "created_at": _iso(log.created_at),
-        "received_at": _iso(log.received_at),
+        "created_at": iso(log.created_at),
+        "received_at": iso(log.received_at),
     }
     if data["workspace"] is None:
         data.pop("workspace")

@@ -6,18 +6,12 @@ from django.http import QueryDict
 from logstore.models import SavedFilter
 from logstore.query.access import workspaces_for
 from logstore.query.filters import LogFilter
+from logstore.query.selection import filter_params
 
 
 def clean_filter_query(text: str) -> str:
     """Keep only LogFilter's parameters and `cols` from a query string, blanks dropped."""
-    source = QueryDict(text.lstrip("?"))
-    allowed = set(LogFilter.base_filters) | {"cols"}
-    kept = QueryDict(mutable=True)
-    for key, values in source.lists():
-        values = [v for v in values if v.strip()]
-        if key in allowed and values:
-            kept.setlist(key, values)
-    return kept.urlencode()
+    return filter_params(QueryDict(text.lstrip("?")), extra=("cols",)).urlencode()
 
 
 class SavedFilterForm(forms.ModelForm):

@@ -1,7 +1,8 @@
 """From a request's query string to the user's filtered logs, via the shared LogFilter.
 
 The URL is the state: filters, workspace, columns and the page cursor all live in it, so any
-view can be bookmarked. When no time is given the window defaults to the last 24 hours.
+view can be bookmarked. Filtering itself is `logstore.query.selection`'s, with the web UI's
+default window.
 """
 
 from dataclasses import dataclass, field
@@ -11,10 +12,10 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from logstore.query.access import logs_for, workspaces_for
-from logstore.query.filters import TIME_PRESETS, LogFilter
+from logstore.query.filters import TIME_PRESETS
 from logstore.query.search import MIN_INDEXED_CHARS, SHORT_TERM_ROWS, is_short_term
+from logstore.query.selection import DEFAULT_WINDOWS, select_logs
 
-DEFAULT_SINCE = "24h"
 MAX_COLUMNS = 8
 
 
@@ -53,26 +54,9 @@ class LogQuery:
         return self.params.get("since", "")
 
 
-def filter_params(query: QueryDict) -> QueryDict:
-    """Only LogFilter's parameters, blank ones dropped, with the default window added."""
-    known = set(LogFilter.base_filters)
-    params = QueryDict(mutable=True)
-    for key, values in query.lists():
-        kept = [v for v in values if v.strip()]
-        if key in known and kept:
-            params.setlist(key, kept)
-    if params.get("start") or params.get("end"):
-        # Explicit From/To win over a preset the form still carried.
-        params.pop("since", None)
-    elif not params.get("since"):
-        params["since"] = DEFAULT_SINCE
-    return params
-
-
 def log_query(request) -> LogQuery:
     user = request.user
     workspaces = list(workspaces_for(user))
-    params = filter_params(request.GET)
     errors = []
     # The literal ids, beside logs_for's subquery, let PostgreSQL walk each partition's
     # (workspace, created_at) index in order instead of sorting every match (100k rows: 4 ms
@@ -89,32 +73,17 @@ def log_query(request) -> LogQuery:
         else:
             queryset = queryset.filter(workspace=workspace)
 
-    if contains_nul(request.GET):
-        # PostgreSQL text cannot hold NUL, so such a value could never match: say so up front.
-        errors.append("Filter values cannot contain NUL characters.")
-        params = filter_params(QueryDict())
-        queryset = queryset.none()
-
-    filterset = LogFilter(params, queryset=queryset)
+    selection = select_logs(queryset, request.GET, surface="web")
+    errors.extend(selection.messages())
     now = timezone.now()
-    window_start, window_end = now - TIME_PRESETS[DEFAULT_SINCE], now
-    if filterset.is_valid():
-        queryset = filterset.qs
-        data = filterset.form.cleaned_data
-        window_end = data.get("end") or now
-        starts = [d for d in (data.get("start"),) if d]
-        if data.get("since"):
-            starts.append(now - TIME_PRESETS[data["since"]])
-        window_start = max(starts) if starts else window_end - TIME_PRESETS[DEFAULT_SINCE]
-    else:
-        errors.extend(filter_errors(filterset))
-        queryset = queryset.none()
+    window_end = selection.window_end or now
+    window_start = selection.window_start or window_end - TIME_PRESETS[DEFAULT_WINDOWS["web"]]
     if window_start >= window_end:
         window_start = window_end - timedelta(minutes=1)
 
     columns = parse_columns(request.GET.getlist("cols"))
     notices = []
-    if is_short_term(params.get("q")):
+    if is_short_term(selection.params.get("q")):
         notices.append(
             f"Searches shorter than {MIN_INDEXED_CHARS} characters look only at the newest "
             f"{SHORT_TERM_ROWS:,} logs of the window."
@@ -126,8 +95,8 @@ def log_query(request) -> LogQuery:
         )
         columns = columns[:MAX_COLUMNS]
     return LogQuery(
-        params=params,
-        queryset=queryset,
+        params=selection.params,
+        queryset=selection.queryset,
         errors=errors,
         window_start=window_start,
         window_end=window_end,
@@ -136,19 +105,6 @@ def log_query(request) -> LogQuery:
         columns=columns,
         notices=notices,
     )
-
-
-def filter_errors(filterset) -> list[str]:
-    """LogFilter's errors as sentences that name the parameter at fault."""
-    errors = []
-    for name, messages in filterset.errors.items():
-        label = "Filter" if name == "__all__" else name.replace("_", " ").capitalize()
-        errors.extend(f"{label}: {message}" for message in messages)
-    return errors
-
-
-def contains_nul(query: QueryDict) -> bool:
-    return any("\x00" in value for _, values in query.lists() for value in values)
 
 
 def parse_columns(values) -> list[str]:

@@ -1,6 +1,5 @@
 """Views of the web UI: each parses the URL, asks one service, and renders a template."""
 
-import json
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
@@ -11,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from logstore.core.jsoncodec import pretty
 from logstore.exports.writers import export_response
 from logstore.ingestion.feedback import trace_feedback
 from logstore.models import MetadataKey, SavedFilter
@@ -37,9 +37,7 @@ from logstore.web.forms import SavedFilterForm
 from logstore.web.query import log_query, page_url
 from logstore.web.traces import build_trace, waterfall_bar
 
-BODY_FIELDS = ("request", "response", "metadata")
 MAX_TRACE_SPANS = 2000
-MAX_PRETTY_CHARS = 2_000_000
 AUTOCOMPLETE_LIMIT = 20
 RECENT_KEYS = 50
 
@@ -120,7 +118,7 @@ def log_list(request):
         sort = "time"
     try:
         page = sorted_page(
-            query.queryset.defer(*BODY_FIELDS, "search_text"),
+            query.queryset.without_bodies("metadata_index"),
             sort,
             after=request.GET.get("after") or None,
             before=request.GET.get("before") or None,
@@ -168,7 +166,7 @@ def log_tail(request):
     except InvalidCursor as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain")
     logs = list(
-        newer_than(query.queryset.defer(*BODY_FIELDS, "search_text"), created_at, log_id).order_by(
+        newer_than(query.queryset.without_bodies("metadata_index"), created_at, log_id).order_by(
             "created_at", "id"
         )[:TAIL_LIMIT]
     )[::-1]
@@ -180,13 +178,6 @@ def log_tail(request):
     return response
 
 
-def _pretty(value):
-    text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
-    if len(text) > MAX_PRETTY_CHARS:
-        return text[:MAX_PRETTY_CHARS], True
-    return text, False
-
-
 def _body(part):
     return part.get("body") if isinstance(part, dict) else None
 
@@ -196,9 +187,9 @@ def _body(part):
 def log_detail(request, log_id):
     log = get_object_or_404(logs_for(request.user).select_related("workspace"), id=log_id)
     blocks = []
-    for name in BODY_FIELDS:
-        text, truncated = _pretty(getattr(log, name))
-        blocks.append({"name": name, "text": text, "truncated": truncated})
+    for name in ("request", "response", "metadata"):
+        text, length = pretty(getattr(log, name))
+        blocks.append({"name": name, "text": text, "truncated": len(text) < length})
     workspace = log.workspace.slug
     context = {
         "nav": "logs",
@@ -232,12 +223,12 @@ def span_panel(request, log_id):
     log = get_object_or_404(logs_for(request.user), id=log_id)
     blocks = []
     for name in ("request", "response"):
-        text, _ = _pretty(getattr(log, name))
+        text, length = pretty(getattr(log, name))
         blocks.append(
             {
                 "name": name,
                 "text": text[:SPAN_PANEL_CHARS],
-                "truncated": len(text) > SPAN_PANEL_CHARS,
+                "truncated": length > SPAN_PANEL_CHARS,
             }
         )
     context = {
@@ -259,7 +250,7 @@ def trace_detail(request, trace_id):
         workspace = get_object_or_404(workspaces_for(request.user), slug=slug)
         spans = spans.filter(workspace=workspace)
     spans = list(
-        spans.defer(*BODY_FIELDS)
+        spans.without_bodies()
         .select_related("workspace")
         .order_by("created_at", "id")[: MAX_TRACE_SPANS + 1]
     )

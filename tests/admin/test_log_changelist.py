@@ -26,8 +26,8 @@ def test_it_lists_the_columns_newest_first(superuser_client, make_log):
     assert response.status_code == 200
     assert shown_ids(response) == [str(newer.pk), str(older.pk)]
     body = response.content.decode()
-    assert '<span class="log-status log-status-5xx">503</span>' in body
-    assert '<span class="log-status log-status-2xx">200</span>' in body
+    assert '<span class="status status-5xx bad">503</span>' in body
+    assert '<span class="status status-2xx">200</span>' in body
     assert f'href="/admin/logstore/log/?trace_id={older.trace_id}"' in body
     assert "openai / gpt-4o-mini" in body
     assert "120 ms" in body

@@ -7,7 +7,7 @@ import pytest
 
 from logstore.core.ids import uuid7
 from logstore.models import ApiKey
-from logstore.web.templatetags import format_time
+from logstore.templatetags.logstore_ui import format_time
 from tests.web.conftest import chat
 
 pytestmark = pytest.mark.django_db

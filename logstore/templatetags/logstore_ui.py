@@ -1,16 +1,40 @@
-"""Template filters of the web UI and the admin (`{% load logstore %}`): the one time format,
-short ids, compact JSON and search highlighting.
-"""
+"""Template tags shared by both surfaces, the web UI and the operator console: the status
+badge, the one time format people read, short ids, compact JSON and search highlighting."""
 
 import json
 import re
 from datetime import UTC, datetime
 
 from django import template
-from django.utils.html import escape
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 register = template.Library()
+
+
+def status_class(status) -> str:
+    return f"{status // 100}xx" if status else "none"
+
+
+def status_tone(log) -> str:
+    """ "bad" for a failed call or a 5xx, "warn" for a 4xx, "" otherwise."""
+    if not log.is_success or (log.status or 0) >= 500:
+        return "bad"
+    if (log.status or 0) >= 400:
+        return "warn"
+    return ""
+
+
+@register.simple_tag
+def status_badge(log, size=""):
+    """A log's HTTP status, coloured by its class and by whether the call failed."""
+    classes = " ".join(
+        part
+        for part in ("status", f"status-{status_class(log.status)}", status_tone(log), size)
+        if part
+    )
+    return format_html('<span class="{}">{}</span>', classes, log.status or "—")
+
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 _UUID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}", re.I)

@@ -1,0 +1,42 @@
+"""The one JSON error body, and the domain's refusals that the HTTP layer maps to a status once.
+
+    {"message": "...", "error": {"message": "...", "type": "...", "details": [...]}}
+
+The Python SDK builds its exception text from `error.message`, the JS SDK from `message`; the
+API, the probes, `/metrics` and the database-unavailable path all answer with this shape.
+"""
+
+DATABASE_UNAVAILABLE = "The log store's database is unavailable; retry shortly."
+# How long a client should wait before retrying while the database is away.
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def error_body(message: str, error_type: str, details=None) -> dict:
+    error = {"message": message, "type": error_type}
+    if details:
+        error["details"] = details
+    return {"message": message, "error": error}
+
+
+def unavailable_body() -> dict:
+    return error_body(DATABASE_UNAVAILABLE, "service_unavailable")
+
+
+class Refused(ValueError):
+    """A request the domain refuses: `status_code` and `code` say how, `details` what exactly.
+
+    Services raise it (or a subclass); the API's exception handler turns it into the error
+    body, so no view catches and re-raises.
+    """
+
+    status_code = 400
+    code = "invalid_request"
+
+    def __init__(self, message, *, status_code=None, code=None, details=None):
+        super().__init__(message)
+        self.message = message
+        self.details = details
+        if status_code is not None:
+            self.status_code = status_code
+        if code is not None:
+            self.code = code
