@@ -11,7 +11,9 @@ time window, so partitions outside it are never read.
 """
 
 from django.db import connection
+from django.db.models import Value
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import StrIndex
 
 from logstore.ingestion.searchtext import fold
 
@@ -36,7 +38,12 @@ def filter_search(queryset, text):
         return queryset.filter(id__in=matching)
     if len(term) < MIN_INDEXED_CHARS:
         newest = queryset.order_by("-created_at", "-id").values("id")[:SHORT_TERM_ROWS]
-        queryset = queryset.filter(id__in=newest)
+        # strpos, not LIKE: a LIKE with no trigram makes PostgreSQL read the whole GIN index.
+        return (
+            queryset.filter(id__in=newest)
+            .alias(_at=StrIndex("search_text", Value(term)))
+            .filter(_at__gt=0)
+        )
     # `contains` is a case-sensitive LIKE with its wildcards escaped; both sides are folded.
     return queryset.filter(search_text__contains=term)
 
