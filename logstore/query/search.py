@@ -19,7 +19,7 @@ from logstore.ingestion.searchtext import fold
 
 FTS_TABLE = "logstore_log_search"
 MIN_INDEXED_CHARS = 3
-SHORT_TERM_ROWS = 20_000
+SHORT_TERM_ROWS = 5_000
 
 
 def is_short_term(text) -> bool:
