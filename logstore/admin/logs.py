@@ -157,6 +157,7 @@ class LogAdmin(admin.ModelAdmin):
         filters.StatusClassListFilter,
         filters.StatusListFilter,
         filters.TraceListFilter,
+        filters.ContainsListFilter,
         filters.ProviderListFilter,
         filters.ModelListFilter,
         filters.EnvironmentListFilter,

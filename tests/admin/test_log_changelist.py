@@ -144,6 +144,8 @@ def test_it_ignores_raw_field_lookups_from_the_url_and_says_so(superuser_client,
     assert response.status_code == 200
     assert any("url__contains" in m and "url_contains" in m for m in messages_of(response))
     assert set(shown_ids(response)) == {str(secret.pk), str(other.pk)}
+    contains = superuser_client.get(CHANGELIST + "?url_contains=SECRET")
+    assert shown_ids(contains) == [str(secret.pk)]
 
 
 def test_it_ignores_page_numbers_so_deep_pages_cannot_offset(superuser_client, make_log):
