@@ -12,11 +12,11 @@ from bench.logs import LogFactory
 from logstore.core.ids import uuid7
 from logstore.core.jsoncodec import dumps
 from logstore.ingestion.normalize import metadata_index
-from logstore.ingestion.store import _row_plan, log_rows, prepare_logs
+from logstore.ingestion.store import log_rows, prepare_logs, row_plan
 
 
 def column_positions():
-    names, _ = _row_plan()
+    names, _ = row_plan()
     return {name: i for i, name in enumerate(names)}
 
 

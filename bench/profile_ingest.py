@@ -31,7 +31,7 @@ def main():
     _, raw = ApiKey.generate(workspace, "profile")
     factory = LogFactory(seed=7)
     bodies = [orjson.dumps(factory.batch(args.batch_size)) for _ in range(args.batches)]
-    client = Client(HTTP_X_PORTKEY_API_KEY=raw)
+    client = Client(HTTP_X_PORTKEY_API_KEY=raw, HTTP_HOST="127.0.0.1")
 
     def run():
         for body in bodies:

@@ -379,7 +379,8 @@ class Bench:
         operator = get_user_model().objects.filter(username="bench-operator").first()
         if operator is None:
             operator = get_user_model().objects.create_superuser("bench-operator", "", None)
-        pages = Client(raise_request_exception=True)
+        # Django answers only ALLOWED_HOSTS; the test client says "testserver" by default.
+        pages = Client(raise_request_exception=True, HTTP_HOST="127.0.0.1")
         pages.force_login(operator)
 
         def page(url):

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from ingest.authentication import raw_key_from
 from logstore.apikeys.usage import record_rejection, usage
-from logstore.ingestion.normalize import mask_secret
+from logstore.core.redaction import mask_secret
 from logstore.models import ApiKey, RejectedRequest
 from logstore.observability import metrics
 

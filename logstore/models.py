@@ -48,6 +48,9 @@ class ApiKeyQuerySet(models.QuerySet):
     def active(self):
         return self.filter(revoked_at__isnull=True)
 
+    def revoked(self):
+        return self.filter(revoked_at__isnull=False)
+
 
 class ApiKey(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="api_keys")

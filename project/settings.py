@@ -4,52 +4,17 @@ Every variable is optional for local use; a value that cannot be parsed stops st
 message naming the variable.
 """
 
-import os
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from project.env import env, envbool, envint, envlist, envrate
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-
-def env(name, default=""):
-    return os.environ.get(name, default)
-
-
-def envbool(name, default):
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    value = raw.strip().lower()
-    if value in {"1", "true", "yes", "on"}:
-        return True
-    if value in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name} must be a boolean (true/false), got {raw!r}")
-
-
-def envint(name, default, minimum=0):
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw.strip().replace("_", ""))
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
-    if value < minimum:
-        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
-    return value
-
-
-def envlist(name, default):
-    raw = os.environ.get(name)
-    if raw is None:
-        return list(default)
-    return [part.strip() for part in raw.split(",") if part.strip()]
-
-
+# --- Core ------------------------------------------------------------------------------------
 DEBUG = envbool("DEBUG", False)
 SECRET_KEY = env("SECRET_KEY")
 if not SECRET_KEY:
@@ -69,7 +34,7 @@ if not SECRET_KEY:
         except OSError:
             pass
 
-ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -81,6 +46,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_tasks_db",
     "logstore",
     "ingest",
 ]
@@ -162,7 +130,6 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db["CONN_MAX_AGE"] = 0 if envbool("DB_POOL", True) else 60
     _db["CONN_HEALTH_CHECKS"] = not envbool("DB_POOL", True)
 DATABASES = {"default": _db}
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth, i18n, static ---------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -200,8 +167,23 @@ SECURE_PROXY_SSL_HEADER = (
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+# Scripts run only from our own files or with this response's nonce ({{ csp_nonce }}), so an
+# injected <script> or onclick= in a rendered log does nothing. Inline style attributes stay
+# allowed: they cannot run code, and the admin uses them.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
 
-# --- Ingest limits --------------------------------------------------------------------------
+# --- API: ingest limits, rate limits, documentation ------------------------------------------
 # Real LLM logs carry long conversations and base64 images: tens of MB per request is normal.
 LOGSTORE_MAX_BODY_BYTES = envint("LOGSTORE_MAX_BODY_BYTES", 50 * 1024 * 1024, minimum=1024)
 LOGSTORE_MAX_BATCH_ITEMS = envint("LOGSTORE_MAX_BATCH_ITEMS", 1000, minimum=1)
@@ -221,6 +203,10 @@ LOGSTORE_MASKED_HEADERS = envlist(
 # Django's own request-body cap would answer with an HTML 400; the API enforces its own limit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = None
 
+# Requests per API key, across all endpoints and all workers: a guard against runaway clients,
+# set high enough that a busy application is never refused.
+LOGSTORE_RATE_LIMIT = envrate("LOGSTORE_RATE_LIMIT", "6000/min")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["ingest.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["ingest.permissions.HasScope"],
@@ -229,8 +215,28 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "ingest.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["ingest.throttling.ApiKeyRateThrottle"],
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "ingest.schema.LogstoreAutoSchema",
 }
 
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Log store API",
+    "DESCRIPTION": "Portkey-compatible logs, exports and feedback. Every path is also served "
+    "under /v1. Authenticate with the x-portkey-api-key header (or Authorization: Bearer).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Swagger UI would otherwise fetch a validity badge from validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {
+        "deepLinking": True,
+        "persistAuthorization": True,
+        "validatorUrl": None,
+    },
+    "PREPROCESSING_HOOKS": ["ingest.openapi.clean_api_paths"],
+}
+
+# --- Observability: logs, metrics, refused requests, usage -----------------------------------
 LOG_FORMAT = env("LOG_FORMAT", "json")
 if LOG_FORMAT not in {"json", "text"}:
     raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, got {LOG_FORMAT!r}")
@@ -256,67 +262,13 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# --- Reliability: rate limits, rejected requests, metrics, CSP ---------------------------------
-
-
-def envrate(name, default):
-    """A rate such as 600/min as (600, 60); off, 0 or empty as None (no limit)."""
-    raw = os.environ.get(name, default).strip().lower()
-    if raw in {"", "0", "off", "none"}:
-        return None
-    count, _, unit = raw.partition("/")
-    periods = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60}
-    periods |= {"h": 3600, "hour": 3600, "d": 86400, "day": 86400}
-    if not count.strip().isdigit() or unit.strip() not in periods or int(count) < 1:
-        raise ImproperlyConfigured(f'{name} must look like "600/min" (s, min, hour, day): {raw!r}')
-    return int(count), periods[unit.strip()]
-
-
-# Requests per API key, across all endpoints and all workers: a guard against runaway clients,
-# set high enough that a busy application is never refused.
-LOGSTORE_RATE_LIMIT = envrate("LOGSTORE_RATE_LIMIT", "6000/min")
+LOGSTORE_METRICS_TOKEN = env("LOGSTORE_METRICS_TOKEN")
 LOGSTORE_USAGE_FLUSH_SECONDS = envint("LOGSTORE_USAGE_FLUSH_SECONDS", 10)
 LOGSTORE_REJECTED_KEEP = envint("LOGSTORE_REJECTED_KEEP", 10_000, minimum=1)
 LOGSTORE_REJECTED_DAYS = envint("LOGSTORE_REJECTED_DAYS", 30, minimum=1)
 LOGSTORE_REJECTED_EXCERPT_CHARS = envint("LOGSTORE_REJECTED_EXCERPT_CHARS", 1000, minimum=100)
-LOGSTORE_METRICS_TOKEN = env("LOGSTORE_METRICS_TOKEN")
 
-SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
-SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
-# Scripts run only from our own files or with this response's nonce ({{ csp_nonce }}), so an
-# injected <script> or onclick= in a rendered log does nothing. Inline style attributes stay
-# allowed: they cannot run code, and the admin uses them.
-SECURE_CSP = {
-    "default-src": [CSP.SELF],
-    "script-src": [CSP.SELF, CSP.NONCE],
-    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
-    "img-src": [CSP.SELF, "data:"],
-    "object-src": [CSP.NONE],
-    "base-uri": [CSP.NONE],
-    "frame-ancestors": [CSP.NONE],
-    "form-action": [CSP.SELF],
-}
-
-# --- API documentation and background tasks -------------------------------------------------
-INSTALLED_APPS += ["drf_spectacular", "drf_spectacular_sidecar", "django_tasks_db"]
-REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "ingest.schema.LogstoreAutoSchema"
-SPECTACULAR_SETTINGS = {
-    "TITLE": "Log store API",
-    "DESCRIPTION": "Portkey-compatible logs, exports and feedback. Every path is also served "
-    "under /v1. Authenticate with the x-portkey-api-key header (or Authorization: Bearer).",
-    "VERSION": "1.0.0",
-    "SERVE_INCLUDE_SCHEMA": False,
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-    # Swagger UI would otherwise fetch a validity badge from validator.swagger.io.
-    "SWAGGER_UI_SETTINGS": {
-        "deepLinking": True,
-        "persistAuthorization": True,
-        "validatorUrl": None,
-    },
-    "PREPROCESSING_HOOKS": ["ingest.openapi.clean_api_paths"],
-}
+# --- Background tasks and exports ------------------------------------------------------------
 # Export jobs: a database-backed queue, so no broker to run; `manage.py db_worker` works it.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # How long a download link from GET /logs/exports/{id}/download stays valid.

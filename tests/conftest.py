@@ -6,6 +6,7 @@ from django.test.utils import override_settings
 from rest_framework.test import APIClient
 
 from logstore.models import ApiKey, Workspace
+from tests.posting import post_json
 
 
 def pytest_collection_modifyitems(config, items):
@@ -71,7 +72,6 @@ def api(api_key):
     """An API client authenticated with a key that has every scope."""
     client = APIClient()
     client.credentials(HTTP_X_PORTKEY_API_KEY=api_key.raw)
-    client.api_key = api_key
     return client
 
 
@@ -83,3 +83,21 @@ def make_api(db):
         return client
 
     return make
+
+
+@pytest.fixture
+def post_logs(api, make_api):
+    """Store logs through the real API; returns their ids.
+
+    `post_logs(log)`, `post_logs([log, ...])` or `post_logs(log, log, ...)` (sent as one batch),
+    with the `api` fixture's key unless `key=` names another.
+    """
+
+    def post(*bodies, key=None):
+        client = make_api(key) if key is not None else api
+        body = bodies[0] if len(bodies) == 1 else list(bodies)
+        response = post_json(client, body)
+        assert response.status_code == 200, response.content
+        return response.json()["log_ids"]
+
+    return post

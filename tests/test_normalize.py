@@ -4,10 +4,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from logstore.core.redaction import mask_secret
 from logstore.ingestion.normalize import (
     HeaderDefaults,
     NormalizationError,
-    mask_secret,
     metadata_index,
     normalize_log,
     parse_time,

@@ -3,6 +3,9 @@
 
 from rest_framework import serializers
 
+from logstore.models import Log
+from logstore.query.presenters import DERIVED_FIELDS
+
 # Without a time bound a list would walk a workspace's whole history to fill sparse filters.
 
 
@@ -14,33 +17,22 @@ class MetricsSerializer(serializers.Serializer):
     total_tokens = serializers.IntegerField(allow_null=True)
 
 
-class LogSummarySerializer(serializers.Serializer):
-    """A log as lists show it: every derived column and the metadata, no bodies."""
+class LogSummarySerializer(serializers.ModelSerializer):
+    """A log as lists show it: every derived column and the metadata, no bodies.
+
+    The derived columns come from the model and `DERIVED_FIELDS`, so a new column is
+    documented where it is presented.
+    """
 
     id = serializers.UUIDField()
     _id = serializers.UUIDField()
-    created_at = serializers.DateTimeField()
-    received_at = serializers.DateTimeField()
-    trace_id = serializers.CharField(allow_blank=True)
-    span_id = serializers.CharField(allow_blank=True)
-    parent_span_id = serializers.CharField(allow_blank=True)
-    span_name = serializers.CharField(allow_blank=True)
-    user = serializers.CharField(allow_blank=True)
-    organization = serializers.CharField(allow_blank=True)
-    environment = serializers.CharField(allow_blank=True)
-    provider = serializers.CharField(allow_blank=True)
-    model = serializers.CharField(allow_blank=True)
-    method = serializers.CharField(allow_blank=True)
-    url = serializers.CharField(allow_blank=True)
-    status = serializers.IntegerField(allow_null=True)
-    is_success = serializers.BooleanField()
-    latency_ms = serializers.IntegerField(allow_null=True)
-    prompt_tokens = serializers.IntegerField(allow_null=True)
-    completion_tokens = serializers.IntegerField(allow_null=True)
-    total_tokens = serializers.IntegerField(allow_null=True)
-    streaming = serializers.BooleanField()
     metrics = MetricsSerializer()
     metadata = serializers.DictField(allow_null=True)
+
+    class Meta:
+        model = Log
+        fields = ["id", "_id", "created_at", "received_at", *DERIVED_FIELDS, "metrics", "metadata"]
+        extra_kwargs = {name: {"required": True} for name in DERIVED_FIELDS}
 
 
 class FeedbackItemSerializer(serializers.Serializer):
@@ -62,6 +54,9 @@ class LogSerializer(LogSummarySerializer):
     request = serializers.DictField()
     response = serializers.DictField()
     feedback = TraceFeedbackSerializer(help_text="Feedback on the log's trace.")
+
+    class Meta(LogSummarySerializer.Meta):
+        fields = [*LogSummarySerializer.Meta.fields, "request", "response", "feedback"]
 
 
 class LogPageSerializer(serializers.Serializer):

@@ -60,9 +60,9 @@ class KeyStateListFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "active":
-            return queryset.filter(revoked_at__isnull=True)
+            return queryset.active()
         if self.value() == "revoked":
-            return queryset.filter(revoked_at__isnull=False)
+            return queryset.revoked()
         return queryset
 
 
@@ -155,7 +155,7 @@ class ApiKeyAdmin(WorkspaceScopedAdmin):
     @admin.action(description="Revoke selected keys", permissions=["change"])
     def revoke_keys(self, request, queryset):
         revoked = 0
-        for key in queryset.filter(revoked_at__isnull=True):
+        for key in queryset.active():
             key.revoke()
             revoked += 1
         self.message_user(request, f"Revoked {revoked} key(s).", messages.SUCCESS)

@@ -2,7 +2,7 @@
 
 import re
 
-from logstore.ingestion.normalize import mask_secret
+from logstore.core.jsoncodec import dumps
 
 # A JSON member whose name says it holds a secret: "Authorization": "...", "api_key": "...".
 _SECRET_MEMBER = re.compile(
@@ -41,3 +41,16 @@ def excerpt(raw: bytes, limit: int = 1000) -> str:
     if len(text) > limit or len(raw) > limit * 4:
         return text[: limit - 1] + "…"
     return text
+
+
+def mask_secret(value) -> str:
+    """Keep enough of a secret to recognise it (scheme, 4 first and last chars), no more."""
+    text = value if isinstance(value, str) else dumps(value)
+    scheme = ""
+    for prefix in ("Bearer ", "Basic ", "bearer ", "basic "):
+        if text.startswith(prefix):
+            scheme, text = prefix, text[len(prefix) :]
+            break
+    if len(text) < 16:
+        return f"{scheme}****"
+    return f"{scheme}{text[:4]}…{text[-4:]}"

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from logstore.core.ids import uuid7
 from logstore.core.jsoncodec import JSONDepthError, depth_exceeds, dumps, loads
+from logstore.core.redaction import mask_secret
 from logstore.ingestion.searchtext import preview_text, search_text
 
 # Promoted columns are indexed; a b-tree entry must stay well under PostgreSQL's ~2.7 kB cap.
@@ -446,16 +447,3 @@ def _mask_headers(part: dict, masked: frozenset[str]) -> dict:
         for name, value in headers.items()
     }
     return part
-
-
-def mask_secret(value) -> str:
-    """Keep enough of a secret to recognise it (scheme, 4 first and last chars), no more."""
-    text = value if isinstance(value, str) else dumps(value)
-    scheme = ""
-    for prefix in ("Bearer ", "Basic ", "bearer ", "basic "):
-        if text.startswith(prefix):
-            scheme, text = prefix, text[len(prefix) :]
-            break
-    if len(text) < 16:
-        return f"{scheme}****"
-    return f"{scheme}{text[:4]}…{text[-4:]}"

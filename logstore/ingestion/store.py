@@ -137,7 +137,7 @@ _JSON_COLUMNS = frozenset({"request", "response", "metadata", "metadata_index"})
 
 
 @cache
-def _row_plan():
+def row_plan():
     """(quoted column names, per-column getter) for Log, computed once per process.
 
     A getter takes (log_id, workspace_id, api_key_id, normalized_log) and returns the value
@@ -168,14 +168,14 @@ def _json_or_none(value):
 
 def log_rows(workspace_id, api_key_id, ids, logs: Sequence[NormalizedLog]):
     """Rows in Log's concrete-field order, as COPY (or executemany) takes them."""
-    _, getters = _row_plan()
+    _, getters = row_plan()
     for log_id, log in zip(ids, logs, strict=True):
         yield [get(log_id, workspace_id, api_key_id, log) for get in getters]
 
 
 def copy_rows(cursor, table, rows):
     """COPY `rows` (in Log's column order) into `table`; psycopg adapts them in C."""
-    names, _ = _row_plan()
+    names, _ = row_plan()
     quoted = ", ".join(connection.ops.quote_name(n) for n in names)
     with cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
         for row in rows:
@@ -187,7 +187,7 @@ def write_logs(workspace_id, api_key_id, ids, logs: Sequence[NormalizedLog]):
     executemany elsewhere."""
     table = Log._meta.db_table
     rows = log_rows(workspace_id, api_key_id, ids, logs)
-    names, _ = _row_plan()
+    names, _ = row_plan()
     quoted = ", ".join(connection.ops.quote_name(n) for n in names)
     placeholders = "(" + ", ".join(["%s"] * len(names)) + ")"
     if connection.vendor == "postgresql":

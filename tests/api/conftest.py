@@ -1,7 +1,5 @@
 """Fixtures for the export, feedback, read and OpenAPI tests."""
 
-import json
-
 import pytest
 from portkey_ai import Portkey
 
@@ -20,18 +18,6 @@ def media_root(settings, tmp_path):
 def immediate_tasks(settings):
     """Export jobs run inside the request that starts them (the worker has its own test)."""
     settings.TASKS = IMMEDIATE_TASKS
-
-
-@pytest.fixture
-def post_logs(api):
-    def post(*bodies):
-        response = api.post(
-            "/v1/logs", data=json.dumps(list(bodies)), content_type="application/json"
-        )
-        assert response.status_code == 200, response.content
-        return response.json()["log_ids"]
-
-    return post
 
 
 @pytest.fixture

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from logstore.exports.jobs import ExportError, filters_to_params, resolve_requested_data, validate
+from logstore.exports.jobs import resolve_requested_data, validate
+from logstore.exports.portkey_filters import ExportError, filters_to_params
 from tests.payloads import openai_chat
 
 

@@ -7,6 +7,7 @@ from django.core import signing
 from django.core.management import call_command
 
 from logstore.exports import jobs as exports
+from logstore.exports import portkey_filters
 from logstore.models import LogExport
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -99,7 +100,7 @@ def test_a_draft_can_be_cancelled(api, seed):
 
 
 def test_an_export_writes_at_most_its_limit(api, seed, immediate_tasks, monkeypatch):
-    monkeypatch.setattr(exports, "MAX_LOGS_PER_EXPORT", 4)
+    monkeypatch.setattr(portkey_filters, "MAX_LOGS_PER_EXPORT", 4)
     seed(6)
     export_id = create(api, filters={}, requested_data=["trace_id"])
     assert api.get(f"/logs/exports/{export_id}").json()["total_records"] == 4

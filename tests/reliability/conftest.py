@@ -1,6 +1,5 @@
 """Fixtures for the reliability suite."""
 
-import json
 from types import SimpleNamespace
 
 import pytest
@@ -22,11 +21,6 @@ def frozen_clock(monkeypatch):
     monkeypatch.setattr(
         "logstore.apikeys.ratelimit.time", SimpleNamespace(time=lambda: 1_800_000_010.0)
     )
-
-
-def post_logs(client, body, path="/v1/logs", **headers):
-    data = body if isinstance(body, str | bytes) else json.dumps(body)
-    return client.post(path, data=data, content_type="application/json", **headers)
 
 
 def assert_json_error(response, status=None):

@@ -20,7 +20,8 @@ from rest_framework.views import APIView
 
 from logstore.models import ALL_SCOPES, ApiKey, Log, RejectedRequest
 from tests.payloads import openai_chat
-from tests.reliability.conftest import assert_json_error, post_logs
+from tests.posting import post_json
+from tests.reliability.conftest import assert_json_error
 
 pytestmark = pytest.mark.django_db
 
@@ -115,7 +116,7 @@ def url_arguments(name):
 def test_another_workspaces_log_is_a_404_on_every_endpoint(
     api, other_api_key, make_api, name, method
 ):
-    response = post_logs(make_api(other_api_key), openai_chat())
+    response = post_json(make_api(other_api_key), openai_chat())
     [log_id] = response.json()["log_ids"]
     url = reverse(name, kwargs={"log_id": log_id})
     assert_json_error(call(api, method, url), 404)
@@ -124,7 +125,7 @@ def test_another_workspaces_log_is_a_404_on_every_endpoint(
 
 def test_a_key_is_compared_in_constant_time(api):
     with mock.patch("logstore.models.hmac.compare_digest", wraps=hmac.compare_digest) as compare:
-        assert post_logs(api, openai_chat()).status_code == 200
+        assert post_json(api, openai_chat()).status_code == 200
     assert compare.called
 
 
@@ -137,9 +138,9 @@ def test_the_raw_key_is_stored_nowhere(api, api_key, client):
     secret = secret_part(api_key)
     item = openai_chat()
     item["request"]["headers"]["x-portkey-api-key"] = api_key.raw
-    assert post_logs(api, item).status_code == 200
-    assert post_logs(api, "not json").status_code == 400
-    post_logs(client, openai_chat(), HTTP_X_PORTKEY_API_KEY=api_key.raw + "x")
+    assert post_json(api, item).status_code == 200
+    assert post_json(api, "not json").status_code == 400
+    post_json(client, openai_chat(), HTTP_X_PORTKEY_API_KEY=api_key.raw + "x")
     from django.apps import apps
 
     for model in apps.get_app_config("logstore").get_models():
@@ -167,11 +168,11 @@ def test_no_key_or_secret_reaches_the_application_log(api, api_key, client, serv
     openai_key = "sk-proj-abcdefghijklmnopqrstuvwx1234"
     item = openai_chat()
     item["request"]["headers"]["Authorization"] = f"Bearer {openai_key}"
-    post_logs(api, item)
+    post_json(api, item)
     item["response"]["status"] = f"Bearer {openai_key}"
-    post_logs(api, item)
-    post_logs(client, openai_chat(), HTTP_X_PORTKEY_API_KEY=api_key.raw + "x")
-    post_logs(client, openai_chat(), HTTP_AUTHORIZATION=f"Bearer {api_key.raw}x")
+    post_json(api, item)
+    post_json(client, openai_chat(), HTTP_X_PORTKEY_API_KEY=api_key.raw + "x")
+    post_json(client, openai_chat(), HTTP_AUTHORIZATION=f"Bearer {api_key.raw}x")
     err = server_log.getvalue()
     assert "POST /v1/logs 200" in err and "POST /v1/logs 401" in err
     for secret in (api_key.raw, secret_part(api_key), openai_key, "sk-p…1234"):

@@ -6,9 +6,10 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from logstore.models import Log
-from project.settings import envrate
+from project.env import envrate
 from tests.payloads import openai_chat
-from tests.reliability.conftest import assert_json_error, post_logs
+from tests.posting import post_json
+from tests.reliability.conftest import assert_json_error
 
 pytestmark = pytest.mark.django_db
 
@@ -16,8 +17,8 @@ pytestmark = pytest.mark.django_db
 def test_it_refuses_a_key_over_its_rate_with_429_and_retry_after(api, settings, frozen_clock):
     settings.LOGSTORE_RATE_LIMIT = (3, 60)
     for _ in range(3):
-        assert post_logs(api, openai_chat()).status_code == 200
-    response = post_logs(api, openai_chat())
+        assert post_json(api, openai_chat()).status_code == 200
+    response = post_json(api, openai_chat())
     body = assert_json_error(response, 429)
     assert body["error"]["type"] == "throttled"
     assert response["Retry-After"] == "51"  # the window ends 50 s after the frozen clock
@@ -26,21 +27,21 @@ def test_it_refuses_a_key_over_its_rate_with_429_and_retry_after(api, settings, 
 
 def test_the_limit_counts_each_key_separately(api, other_api_key, make_api, settings, frozen_clock):
     settings.LOGSTORE_RATE_LIMIT = (1, 60)
-    assert post_logs(api, openai_chat()).status_code == 200
-    assert post_logs(api, openai_chat()).status_code == 429
-    assert post_logs(make_api(other_api_key), openai_chat()).status_code == 200
+    assert post_json(api, openai_chat()).status_code == 200
+    assert post_json(api, openai_chat()).status_code == 429
+    assert post_json(make_api(other_api_key), openai_chat()).status_code == 200
 
 
 def test_reads_count_against_the_same_limit(api, settings, frozen_clock):
     settings.LOGSTORE_RATE_LIMIT = (1, 60)
-    assert post_logs(api, openai_chat()).status_code == 200
+    assert post_json(api, openai_chat()).status_code == 200
     assert_json_error(api.get("/v1/logs/00000000-0000-0000-0000-000000000000"), 429)
 
 
 def test_no_limit_when_switched_off(api, settings):
     settings.LOGSTORE_RATE_LIMIT = None
     for _ in range(5):
-        assert post_logs(api, openai_chat()).status_code == 200
+        assert post_json(api, openai_chat()).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -72,7 +73,7 @@ def body_of_size(size):
 @pytest.mark.parametrize(("size", "status"), [(4096, 200), (4097, 413)])
 def test_the_body_limit_is_exact(api, settings, size, status):
     settings.LOGSTORE_MAX_BODY_BYTES = 4096
-    response = post_logs(api, body_of_size(size))
+    response = post_json(api, body_of_size(size))
     assert response.status_code == status, response.content
     if status == 413:
         assert "4096" in assert_json_error(response)["message"]
@@ -82,7 +83,7 @@ def test_the_body_limit_is_exact(api, settings, size, status):
 @pytest.mark.parametrize(("items", "status"), [(5, 200), (6, 413)])
 def test_the_batch_limit_is_exact(api, settings, items, status):
     settings.LOGSTORE_MAX_BATCH_ITEMS = 5
-    response = post_logs(api, [openai_chat() for _ in range(items)])
+    response = post_json(api, [openai_chat() for _ in range(items)])
     assert response.status_code == status, response.content
     assert Log.objects.count() == (items if status == 200 else 0)
     if status == 413:
@@ -92,7 +93,7 @@ def test_the_batch_limit_is_exact(api, settings, items, status):
 def test_the_js_sdk_batch_shape_has_the_same_limit(api, settings):
     settings.LOGSTORE_MAX_BATCH_ITEMS = 2
     body = {str(i): openai_chat() for i in range(3)}
-    assert_json_error(post_logs(api, body), 413)
+    assert_json_error(post_json(api, body), 413)
 
 
 def test_counting_shares_one_row_per_key_and_window_and_sweeps_ended_ones(db):
@@ -115,9 +116,9 @@ def test_a_steady_request_costs_one_rate_limit_query_and_no_accounting_write(api
     from django.test.utils import CaptureQueriesContext
 
     settings.LOGSTORE_USAGE_FLUSH_SECONDS = 3600
-    assert post_logs(api, openai_chat()).status_code == 200
+    assert post_json(api, openai_chat()).status_code == 200
     with CaptureQueriesContext(connection) as queries:
-        assert post_logs(api, openai_chat()).status_code == 200
+        assert post_json(api, openai_chat()).status_code == 200
     tables = [q["sql"] for q in queries.captured_queries]
     assert sum("ratelimitwindow" in sql for sql in tables) == 1
     assert not any("apikeyusage" in sql or "rejectedrequest" in sql for sql in tables)

@@ -9,7 +9,8 @@ from django.db import OperationalError, connection, connections
 
 from logstore.models import IdempotencyRecord, Log
 from tests.payloads import openai_chat
-from tests.reliability.conftest import assert_json_error, post_logs
+from tests.posting import post_json
+from tests.reliability.conftest import assert_json_error
 
 pytestmark = pytest.mark.django_db
 
@@ -30,10 +31,10 @@ def assert_unavailable(response):
 
 def test_it_answers_503_json_when_the_database_is_unreachable_and_then_recovers(api):
     with database_refusing_queries():
-        assert_unavailable(post_logs(api, openai_chat()))
-        assert_unavailable(post_logs(api, [openai_chat(), openai_chat()]))
+        assert_unavailable(post_json(api, openai_chat()))
+        assert_unavailable(post_json(api, [openai_chat(), openai_chat()]))
         assert_unavailable(api.get("/v1/logs/00000000-0000-0000-0000-000000000000"))
-    response = post_logs(api, openai_chat())
+    response = post_json(api, openai_chat())
     assert response.status_code == 200, response.content
     assert Log.objects.count() == 1
 
@@ -41,13 +42,13 @@ def test_it_answers_503_json_when_the_database_is_unreachable_and_then_recovers(
 def test_a_batch_that_loses_the_database_midway_stores_nothing(api):
     lost = OperationalError("terminating connection due to administrator command")
     with mock.patch("logstore.ingestion.store.remember_metadata_keys", side_effect=lost):
-        response = post_logs(
+        response = post_json(
             api, [openai_chat(), openai_chat(), openai_chat()], HTTP_IDEMPOTENCY_KEY="batch-1"
         )
     assert_unavailable(response)
     assert Log.objects.count() == 0
     assert not IdempotencyRecord.objects.exists()
-    retry = post_logs(
+    retry = post_json(
         api, [openai_chat(), openai_chat(), openai_chat()], HTTP_IDEMPOTENCY_KEY="batch-1"
     )
     assert retry.status_code == 200
@@ -61,7 +62,7 @@ def test_a_driver_error_that_django_did_not_wrap_is_a_503_too(api):
         "terminating connection due to administrator command"
     )
     with mock.patch("logstore.ingestion.store.write_logs", side_effect=shutdown):
-        assert_unavailable(post_logs(api, [openai_chat(), openai_chat()]))
+        assert_unavailable(post_json(api, [openai_chat(), openai_chat()]))
     assert Log.objects.count() == 0
 
 
@@ -102,12 +103,12 @@ def test_it_answers_503_when_the_pool_cannot_get_a_connection(api):
     connection.close()
     pools[connection.alias] = dead_pool
     try:
-        assert_unavailable(post_logs(api, openai_chat()))
+        assert_unavailable(post_json(api, openai_chat()))
     finally:
         connection.close()
         pools[connection.alias] = real_pool
         dead_pool.close()
-    response = post_logs(api, openai_chat())
+    response = post_json(api, openai_chat())
     assert response.status_code == 200, response.content
 
 
@@ -125,9 +126,9 @@ def test_a_connection_killed_by_the_server_is_a_503_and_the_next_request_recover
     params.pop("cursor_factory", None)
     with psycopg.connect(**params, autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", [pid])
-    assert_unavailable(post_logs(api, openai_chat()))
+    assert_unavailable(post_json(api, openai_chat()))
     # What Django does between two requests in a real server (the test client skips it).
     close_old_connections()
-    response = post_logs(api, openai_chat())
+    response = post_json(api, openai_chat())
     assert response.status_code == 200, response.content
     assert Log.objects.count() == 1

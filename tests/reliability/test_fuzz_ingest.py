@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from logstore.models import Log
 from tests.payloads import openai_chat
-from tests.reliability.conftest import assert_json_error, post_logs
+from tests.posting import post_json
+from tests.reliability.conftest import assert_json_error
 from tests.reliability.strategies import json_values, log_items
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +69,7 @@ def assert_clean_outcome(response, sent_items):
 @given(st.sampled_from(FIELD_PATHS), json_values)
 def test_any_value_at_any_field_is_stored_or_refused_cleanly(api, path, value):
     body = json.dumps(with_value(path, value))  # NaN and Infinity go out as bare words
-    response = post_logs(api, body)
+    response = post_json(api, body)
     assert_clean_outcome(response, 1)
 
 
@@ -76,7 +77,7 @@ def test_any_value_at_any_field_is_stored_or_refused_cleanly(api, path, value):
 @given(st.lists(st.one_of(log_items, json_values), max_size=4))
 def test_any_batch_is_stored_whole_or_refused_whole(api, items):
     before = Log.objects.count()
-    response = post_logs(api, json.dumps(items))
+    response = post_json(api, json.dumps(items))
     assert_clean_outcome(response, len(items))
     stored = Log.objects.count() - before
     assert stored == (len(items) if response.status_code == 200 else 0)
@@ -85,7 +86,7 @@ def test_any_batch_is_stored_whole_or_refused_whole(api, items):
 @FUZZ
 @given(st.binary(max_size=200))
 def test_any_bytes_are_refused_or_stored_cleanly(api, raw):
-    response = post_logs(api, raw)
+    response = post_json(api, raw)
     assert response.status_code < 500, response.content
     if response.status_code >= 400:
         assert_json_error(response)
@@ -95,7 +96,7 @@ def test_any_bytes_are_refused_or_stored_cleanly(api, raw):
 @given(json_values)
 def test_any_metadata_header_is_tolerated(api, value):
     header = json.dumps(value)
-    response = post_logs(api, openai_chat(), HTTP_X_PORTKEY_METADATA=header)
+    response = post_json(api, openai_chat(), HTTP_X_PORTKEY_METADATA=header)
     assert_clean_outcome(response, 1)
 
 
@@ -109,7 +110,7 @@ def nested(depth):
 def test_it_stores_a_body_nested_to_the_limit(api):
     item = openai_chat()
     item["request"]["body"]["deep"] = nested(100)
-    response = post_logs(api, item)
+    response = post_json(api, item)
     assert response.status_code == 200, response.content
     [log_id] = response.json()["log_ids"]
     assert Log.objects.get(pk=log_id).request["body"]["deep"] == nested(100)
@@ -119,7 +120,7 @@ def test_it_stores_a_body_nested_to_the_limit(api):
 def test_it_refuses_a_body_nested_too_deep_by_name(api, depth):
     deep = "[" * (depth - 1) + '"leaf"' + "]" * (depth - 1)
     raw = '{"request": {"body": {"deep": ' + deep + '}}, "response": {}}'
-    body = assert_json_error(post_logs(api, raw), 400)
+    body = assert_json_error(post_json(api, raw), 400)
     assert "levels deep" in body["message"]
 
 
@@ -141,13 +142,13 @@ def test_it_refuses_a_body_nested_too_deep_by_name(api, depth):
     ],
 )
 def test_a_bad_body_is_a_400_naming_the_problem(api, raw, named):
-    body = assert_json_error(post_logs(api, raw), 400)
+    body = assert_json_error(post_json(api, raw), 400)
     assert named in body["message"]
 
 
 def test_a_huge_integer_latency_is_stored_capped(api):
     raw = b'{"request": {}, "response": {"response_time": 1' + b"0" * 400 + b"}}"
-    response = post_logs(api, raw)
+    response = post_json(api, raw)
     assert response.status_code == 200, response.content
     [log_id] = response.json()["log_ids"]
     assert Log.objects.get(pk=log_id).latency_ms is None
@@ -155,14 +156,14 @@ def test_a_huge_integer_latency_is_stored_capped(api):
 
 def test_duplicate_keys_keep_the_last_value(api):
     raw = b'{"request": {}, "response": {}, "metadata": {"_user": "first", "_user": "last"}}'
-    response = post_logs(api, raw)
+    response = post_json(api, raw)
     assert response.status_code == 200, response.content
     assert Log.objects.get().user == "last"
 
 
 def test_a_lone_surrogate_is_stored_as_sent(api):
     raw = b'{"request": {"body": {"prompt": "half \\ud800 pair"}}, "response": {}}'
-    response = post_logs(api, raw)
+    response = post_json(api, raw)
     assert response.status_code == 200, response.content
     assert Log.objects.get().request["body"]["prompt"] == "half \ud800 pair"
 
@@ -173,7 +174,7 @@ def test_nul_characters_round_trip_through_the_json_columns(api):
     item["response"]["body"]["choices"][0]["message"]["content"] = "\x00"
     item["metadata"]["note"] = "a\x00b"
     item["trace_id"] = "trace\x00id"
-    response = post_logs(api, item)
+    response = post_json(api, item)
     assert response.status_code == 200, response.content
     [log_id] = response.json()["log_ids"]
     log = Log.objects.get(pk=log_id)
@@ -190,7 +191,7 @@ def test_nul_characters_round_trip_through_the_json_columns(api):
 def test_nul_characters_are_stored_as_json_escapes_on_postgresql(api):
     from django.db import connection
 
-    response = post_logs(api, with_value(("request", "body", "prompt"), "x\x00y"))
+    response = post_json(api, with_value(("request", "body", "prompt"), "x\x00y"))
     assert response.status_code == 200, response.content
     with connection.cursor() as cursor:
         cursor.execute("SELECT request FROM logstore_log")
@@ -201,12 +202,12 @@ def test_nul_characters_are_stored_as_json_escapes_on_postgresql(api):
 @pytest.mark.parametrize("key", ["²", "٣", "0\n"])
 def test_unicode_digit_keys_are_one_log_not_a_batch(api, key):
     body = {key: openai_chat(), "request": {}, "response": {}}
-    response = post_logs(api, {key: openai_chat()})
+    response = post_json(api, {key: openai_chat()})
     assert response.status_code < 500, response.content
-    response = post_logs(api, body)
+    response = post_json(api, body)
     assert response.status_code == 200, response.content
 
 
 def test_an_idempotency_key_with_control_characters_is_a_400(api):
-    body = assert_json_error(post_logs(api, openai_chat(), HTTP_IDEMPOTENCY_KEY="a\x00b"), 400)
+    body = assert_json_error(post_json(api, openai_chat(), HTTP_IDEMPOTENCY_KEY="a\x00b"), 400)
     assert "Idempotency-Key" in body["message"]

@@ -7,7 +7,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.payloads import openai_chat
-from tests.reliability.conftest import post_logs
+from tests.posting import post_json
 
 pytestmark = pytest.mark.django_db
 
@@ -47,8 +47,8 @@ def scrape(client):
 
 def test_metrics_count_ingested_logs_requests_and_latency(client, api):
     before = scrape(client)
-    assert post_logs(api, [openai_chat(), openai_chat()]).status_code == 200
-    assert post_logs(api, "not json").status_code == 400
+    assert post_json(api, [openai_chat(), openai_chat()]).status_code == 200
+    assert post_json(api, "not json").status_code == 400
     after = scrape(client)
 
     def delta(name, **labels):
@@ -104,7 +104,7 @@ def json_log_lines():
 
 
 def test_each_request_is_logged_as_json_with_its_request_id(api, api_key, json_log_lines):
-    response = post_logs(api, openai_chat(), HTTP_X_REQUEST_ID="req-123")
+    response = post_json(api, openai_chat(), HTTP_X_REQUEST_ID="req-123")
     assert response["X-Request-ID"] == "req-123"
     entries = [json.loads(line) for line in json_log_lines]
     [entry] = [e for e in entries if e["logger"] == "logstore.requests"]

@@ -7,7 +7,7 @@ from django.utils import timezone
 from logstore.apikeys.usage import trim_rejections
 from logstore.models import ApiKey, ApiKeyUsage, RejectedRequest
 from tests.payloads import openai_chat
-from tests.reliability.conftest import post_logs
+from tests.posting import post_json
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ def test_it_records_a_refused_request_with_the_reason_and_a_masked_excerpt(api, 
     item = openai_chat()
     item["request"]["headers"]["Authorization"] = f"Bearer {OPENAI_KEY}"
     item["response"]["status"] = "teapot"
-    assert post_logs(api, item).status_code == 400
+    assert post_json(api, item).status_code == 400
     rejection = RejectedRequest.objects.get()
     assert rejection.api_key == api_key
     assert rejection.workspace == api_key.workspace
@@ -32,7 +32,7 @@ def test_it_records_a_refused_request_with_the_reason_and_a_masked_excerpt(api, 
 
 def test_it_records_an_unknown_key_by_prefix_only(client):
     raw = "lsk_deadbeef_" + "s" * 43
-    response = post_logs(client, openai_chat(), HTTP_X_PORTKEY_API_KEY=raw)
+    response = post_json(client, openai_chat(), HTTP_X_PORTKEY_API_KEY=raw)
     assert response.status_code == 401
     rejection = RejectedRequest.objects.get()
     assert rejection.key_prefix == "deadbeef"
@@ -41,33 +41,33 @@ def test_it_records_an_unknown_key_by_prefix_only(client):
 
 
 def test_a_foreign_key_sent_by_mistake_is_recorded_masked(client):
-    assert post_logs(client, openai_chat(), HTTP_X_PORTKEY_API_KEY=OPENAI_KEY).status_code == 401
+    assert post_json(client, openai_chat(), HTTP_X_PORTKEY_API_KEY=OPENAI_KEY).status_code == 401
     assert RejectedRequest.objects.get().key_prefix == "sk-p…1234"
 
 
 def test_it_records_a_revoked_key(api, api_key):
     api_key.revoke()
-    assert post_logs(api, openai_chat()).status_code == 401
+    assert post_json(api, openai_chat()).status_code == 401
     assert "revoked" in RejectedRequest.objects.get().reason
 
 
 def test_an_oversized_body_is_recorded_without_reading_it(api, settings):
     settings.LOGSTORE_MAX_BODY_BYTES = 1024
-    assert post_logs(api, {"big": "x" * 5000}).status_code == 413
+    assert post_json(api, {"big": "x" * 5000}).status_code == 413
     rejection = RejectedRequest.objects.get()
     assert rejection.status_code == 413 and rejection.excerpt == ""
 
 
 def test_a_long_body_is_cut_in_the_excerpt(api, settings):
     settings.LOGSTORE_REJECTED_EXCERPT_CHARS = 100
-    assert post_logs(api, [openai_chat(), "x" * 10_000]).status_code == 400
+    assert post_json(api, [openai_chat(), "x" * 10_000]).status_code == 400
     excerpt = RejectedRequest.objects.get().excerpt
     assert len(excerpt) == 100 and excerpt.endswith("…")
 
 
 def test_a_throttled_key_is_recorded_once_a_minute_not_per_request(api, settings, frozen_clock):
     settings.LOGSTORE_RATE_LIMIT = (1, 60)
-    statuses = [post_logs(api, openai_chat()).status_code for _ in range(5)]
+    statuses = [post_json(api, openai_chat()).status_code for _ in range(5)]
     assert statuses == [200, 429, 429, 429, 429]
     assert RejectedRequest.objects.filter(status_code=429).count() == 1
     usage = ApiKeyUsage.objects.get()
@@ -75,10 +75,10 @@ def test_a_throttled_key_is_recorded_once_a_minute_not_per_request(api, settings
 
 
 def test_accepted_and_rejected_requests_are_counted_per_key_and_day(api, api_key):
-    ok = post_logs(api, [openai_chat(), openai_chat()])
+    ok = post_json(api, [openai_chat(), openai_chat()])
     assert ok.status_code == 200
-    assert post_logs(api, openai_chat()).status_code == 200
-    assert post_logs(api, "not json").status_code == 400
+    assert post_json(api, openai_chat()).status_code == 200
+    assert post_json(api, "not json").status_code == 400
     usage = ApiKeyUsage.objects.get(api_key=api_key, day=timezone.now().date())
     assert usage.accepted_requests == 2
     assert usage.accepted_logs == 3
@@ -91,7 +91,7 @@ def test_counters_wait_for_the_flush_interval(api, api_key, settings):
     from logstore.apikeys.usage import usage
 
     usage.flush()
-    assert post_logs(api, openai_chat()).status_code == 200
+    assert post_json(api, openai_chat()).status_code == 200
     assert not ApiKeyUsage.objects.exists()
     usage.flush()
     assert ApiKeyUsage.objects.get(api_key=api_key).accepted_logs == 1
@@ -102,7 +102,7 @@ def test_counters_of_a_deleted_key_are_dropped_not_retried(api, api_key, setting
     from logstore.apikeys.usage import usage
 
     usage.flush()
-    assert post_logs(api, openai_chat()).status_code == 200
+    assert post_json(api, openai_chat()).status_code == 200
     ApiKey.objects.filter(pk=api_key.pk).delete()
     usage.flush()
     assert not ApiKeyUsage.objects.exists()
@@ -133,7 +133,7 @@ def staff(admin_client):
 def test_the_admin_lists_rejections_escaped_and_read_only(api, staff):
     item = openai_chat()
     item["response"]["status"] = "<script>alert(1)</script>"
-    assert post_logs(api, item).status_code == 400
+    assert post_json(api, item).status_code == 400
     rejection = RejectedRequest.objects.get()
     page = staff.get("/admin/logstore/rejectedrequest/")
     assert page.status_code == 200
@@ -151,7 +151,7 @@ def test_the_admin_lists_rejections_escaped_and_read_only(api, staff):
 
 
 def test_the_admin_lists_usage_per_key(api, api_key, staff):
-    assert post_logs(api, openai_chat()).status_code == 200
+    assert post_json(api, openai_chat()).status_code == 200
     page = staff.get("/admin/logstore/apikeyusage/")
     assert page.status_code == 200
     assert api_key.prefix in page.content.decode()
@@ -162,9 +162,9 @@ def test_staff_see_only_their_workspaces_rejections_and_usage(
 ):
     from django.contrib.auth.models import Permission
 
-    assert post_logs(api, "mine").status_code == 400
-    assert post_logs(make_api(other_api_key), "theirs").status_code == 400
-    assert post_logs(client, "nobody's", HTTP_X_PORTKEY_API_KEY="lsk_x_y").status_code == 401
+    assert post_json(api, "mine").status_code == 400
+    assert post_json(make_api(other_api_key), "theirs").status_code == 400
+    assert post_json(client, "nobody's", HTTP_X_PORTKEY_API_KEY="lsk_x_y").status_code == 401
     staff = django_user_model.objects.create_user("ops", password="pw-long-enough-1", is_staff=True)
     staff.user_permissions.set(
         Permission.objects.filter(codename__in=["view_rejectedrequest", "view_apikeyusage"])

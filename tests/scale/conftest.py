@@ -1,11 +1,11 @@
 """Fixtures for the scale tests: logs posted through POST /logs at chosen event times."""
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tests.payloads import openai_chat
+from tests.posting import post_json
 
 
 def days_ago(days, hour=12):
@@ -14,8 +14,8 @@ def days_ago(days, hour=12):
 
 
 @pytest.fixture
-def post_logs():
-    """post_logs(client, [(when, overrides), ...]) -> log ids; each log sent with createdAt."""
+def post_dated_logs():
+    """post_dated_logs(client, [(when, overrides), ...]) -> log ids, each sent with createdAt."""
 
     def post(client, specs):
         items = []
@@ -28,7 +28,7 @@ def post_logs():
                 if key in item["metadata"]:
                     item[key] = item["metadata"].pop(key)
             items.append(item)
-        response = client.post("/v1/logs", data=json.dumps(items), content_type="application/json")
+        response = post_json(client, items)
         assert response.status_code == 200, response.content
         return response.json()["log_ids"]
 

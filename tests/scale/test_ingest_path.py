@@ -1,7 +1,5 @@
 """The ingest write path: what a request costs in statements, and the bench-only endpoint."""
 
-import json
-
 import pytest
 
 from logstore.ingestion import store as ingestion
@@ -16,38 +14,32 @@ def forget_seen_metadata_keys(monkeypatch):
     monkeypatch.setattr(ingestion, "_seen_keys", set())
 
 
-def post(api, body):
-    response = api.post("/v1/logs", data=json.dumps(body), content_type="application/json")
-    assert response.status_code == 200, response.content
-    return response
-
-
 @pytest.mark.postgres
 def test_a_single_log_with_known_metadata_keys_is_one_statement_after_authentication(
-    api, django_assert_num_queries, django_capture_on_commit_callbacks, settings
+    api, django_assert_num_queries, django_capture_on_commit_callbacks, settings, post_logs
 ):
     settings.LOGSTORE_RATE_LIMIT = None  # its one upsert per request is not the ingest path
     with django_capture_on_commit_callbacks(execute=True):
-        post(api, openai_chat("alice", feature="search"))  # stores the keys, then remembers them
+        post_logs(openai_chat("alice", feature="search"))  # stores the keys, then remembers them
     # The key lookup, then one INSERT: no BEGIN/COMMIT pair, no metadata-key upsert.
     with django_assert_num_queries(2):
-        post(api, openai_chat("bob", feature="chat"))
+        post_logs(openai_chat("bob", feature="chat"))
     assert sorted(Log.objects.values_list("user", flat=True)) == ["alice", "bob"]
 
 
 def test_a_new_metadata_key_is_still_recorded_after_known_ones(
-    api, django_capture_on_commit_callbacks
+    api, django_capture_on_commit_callbacks, post_logs
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        post(api, openai_chat("alice", feature="search"))
+        post_logs(openai_chat("alice", feature="search"))
     with django_capture_on_commit_callbacks(execute=True):
-        post(api, openai_chat("alice", feature="search", team="core"))
+        post_logs(openai_chat("alice", feature="search", team="core"))
     keys = set(MetadataKey.objects.values_list("key", flat=True))
     assert {"_user", "feature", "team"} <= keys
 
 
-def test_a_batch_of_many_logs_is_stored_whole(api):
-    post(api, [openai_chat(f"user-{i}", n=i) for i in range(25)])
+def test_a_batch_of_many_logs_is_stored_whole(api, post_logs):
+    post_logs([openai_chat(f"user-{i}", n=i) for i in range(25)])
     assert Log.objects.count() == 25
     assert Log.objects.get(user="user-7").metadata_index["n"] == "7"
 

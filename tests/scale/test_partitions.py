@@ -73,8 +73,8 @@ def test_a_new_partition_keeps_lz4_and_every_index():
     assert indexes == default_indexes >= 9
 
 
-def test_it_moves_rows_of_a_new_day_out_of_the_default_partition(api, post_logs):
-    (log_id,) = post_logs(api, [(days_ago(20), {"user": "stray"})])
+def test_it_moves_rows_of_a_new_day_out_of_the_default_partition(api, post_dated_logs):
+    (log_id,) = post_dated_logs(api, [(days_ago(20), {"user": "stray"})])
     assert table_of(log_id) == DEFAULT_PARTITION
     output = command("create_partitions")
     assert "default partition holds rows of 1 day(s)" in output
@@ -112,7 +112,7 @@ def test_concurrent_runs_create_each_partition_once():
 
 
 @pytest.fixture
-def spread_logs(api, post_logs):
+def spread_logs(api, post_dated_logs):
     """300 logs, even ones today and odd ones yesterday: 40 users, 7 models, 60 traces."""
     specs = [
         (
@@ -128,7 +128,7 @@ def spread_logs(api, post_logs):
         )
         for i in range(300)
     ]
-    post_logs(api, specs)
+    post_dated_logs(api, specs)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE logstore_log")
 
@@ -172,14 +172,16 @@ def test_each_filter_uses_its_index_on_the_one_partition_of_its_time_window(
 
 
 @pytest.fixture
-def old_day_partition(workspace, api, post_logs):
+def old_day_partition(workspace, api, post_dated_logs):
     """acme keeps 7 days; a partition 20 days ago holds two of its logs, today holds one."""
     workspace.retention_days = 7
     workspace.save()
     day = days_ago(20).date()
     create_partition(day)
-    post_logs(api, [(days_ago(20), {"user": "old"}), (days_ago(20, hour=13), {"user": "old"})])
-    post_logs(api, [(days_ago(0, hour=0), {"user": "new"})])
+    post_dated_logs(
+        api, [(days_ago(20), {"user": "old"}), (days_ago(20, hour=13), {"user": "old"})]
+    )
+    post_dated_logs(api, [(days_ago(0, hour=0), {"user": "new"})])
     return partition_name(day)
 
 
@@ -200,10 +202,10 @@ def test_a_dry_run_drops_nothing(old_day_partition):
 
 
 def test_a_partition_with_rows_still_kept_elsewhere_is_emptied_not_dropped(
-    old_day_partition, other_workspace, other_api_key, make_api, post_logs
+    old_day_partition, other_workspace, other_api_key, make_api, post_dated_logs
 ):
     # globex keeps forever, so its row keeps the partition; acme's rows go in batches.
-    post_logs(make_api(other_api_key), [(days_ago(20), {"user": "kept"})])
+    post_dated_logs(make_api(other_api_key), [(days_ago(20), {"user": "kept"})])
     output = command("prune_logs", "--batch-size", "1")
     assert "dropping" not in output
     assert exists(old_day_partition)

@@ -24,7 +24,7 @@ def prune(*args):
 
 
 @pytest.fixture
-def three_workspaces(workspace, other_workspace, api, other_api_key, make_api, post_logs):
+def three_workspaces(workspace, other_workspace, api, other_api_key, make_api, post_dated_logs):
     """acme keeps 7 days, globex 30, forever keeps everything; each has logs 3, 10 and 40
     days old, named by age."""
     from logstore.models import ApiKey, Workspace
@@ -38,7 +38,7 @@ def three_workspaces(workspace, other_workspace, api, other_api_key, make_api, p
     forever_key.raw = raw
     specs = [(days_ago(age), {"user": f"{age}d"}) for age in (3, 10, 40)]
     for client in (api, make_api(other_api_key), make_api(forever_key)):
-        post_logs(client, [(when, dict(o)) for when, o in specs])
+        post_dated_logs(client, [(when, dict(o)) for when, o in specs])
     return workspace, other_workspace, forever
 
 
@@ -62,8 +62,8 @@ def test_a_dry_run_removes_nothing_and_says_what_it_would(three_workspaces):
     assert output.strip().splitlines()[-1].startswith("Would remove")
 
 
-def test_it_keeps_everything_when_no_workspace_has_retention(api, post_logs, workspace):
-    post_logs(api, [(days_ago(400), {"user": "old"})])
+def test_it_keeps_everything_when_no_workspace_has_retention(api, post_dated_logs, workspace):
+    post_dated_logs(api, [(days_ago(400), {"user": "old"})])
     prune()
     assert users_of(workspace) == ["old"]
 

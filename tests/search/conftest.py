@@ -3,7 +3,7 @@
 import pytest
 
 from tests.payloads import openai_chat
-from tests.web.conftest import ago, client_for, member, send, web  # noqa: F401
+from tests.web.conftest import ago, client_for, member, web  # noqa: F401
 
 
 def said(prompt, answer, user="alice", minutes_ago=1, **fields):

@@ -32,9 +32,8 @@ def options(response):
     return re.findall(r'<option value="([^"]*)">', response.content.decode())
 
 
-def test_model_user_url_and_span_name_match_case_insensitive_parts(web, api_key, send):
-    send(
-        api_key,
+def test_model_user_url_and_span_name_match_case_insensitive_parts(web, api_key, post_logs):
+    post_logs(
         [
             chat("Alice.Smith", model="gpt-4o", span_name="Retriever"),
             chat("bob", model="gpt-4.1", url="https://api.openai.com/v1/responses"),
@@ -49,19 +48,18 @@ def test_model_user_url_and_span_name_match_case_insensitive_parts(web, api_key,
 
 
 def test_it_suggests_models_providers_and_users_containing_what_was_typed(
-    web, api_key, send, other_api_key
+    web, api_key, post_logs, other_api_key
 ):
-    send(api_key, [chat("ann", model="gpt-4o"), chat("bo", model="gpt-4.1"), chat("x", model="o3")])
-    send(other_api_key, [chat("secret-user", model="gpt-4-secret")])
+    post_logs([chat("ann", model="gpt-4o"), chat("bo", model="gpt-4.1"), chat("x", model="o3")])
+    post_logs([chat("secret-user", model="gpt-4-secret")], key=other_api_key)
     assert sorted(options(web.get("/suggest/model/?model_contains=gpt-4"))) == ["gpt-4.1", "gpt-4o"]
     assert options(web.get("/suggest/provider/?provider=open")) == ["openai"]
     assert options(web.get("/suggest/user/?user_contains=AN")) == ["ann"]
     assert web.get("/suggest/request/").status_code == 404
 
 
-def test_typing_a_metadata_key_and_equals_suggests_its_recent_values(web, api_key, send):
-    send(
-        api_key,
+def test_typing_a_metadata_key_and_equals_suggests_its_recent_values(web, api_key, post_logs):
+    post_logs(
         [
             chat("a", metadata={"feature": "search"}),
             chat("b", metadata={"feature": "search"}),
@@ -85,9 +83,11 @@ def latency(ms, user):
     return body
 
 
-def test_it_sorts_by_latency_within_the_window_and_pages_by_keyset(web, api_key, send, monkeypatch):
+def test_it_sorts_by_latency_within_the_window_and_pages_by_keyset(
+    web, api_key, post_logs, monkeypatch
+):
     monkeypatch.setattr(keyset, "PAGE_SIZE", 2)
-    send(api_key, [latency(ms, f"u{ms}") for ms in (50, 900, 300, 700, 100)])
+    post_logs([latency(ms, f"u{ms}") for ms in (50, 900, 300, 700, 100)])
     first = web.get("/?sort=latency")
     assert users_in(first) == ["u900", "u700"]
     body = first.content.decode()
@@ -104,24 +104,24 @@ def test_it_sorts_by_latency_within_the_window_and_pages_by_keyset(web, api_key,
     assert "Sort: &#x27;cost&#x27; is not one of" in web.get("/?sort=cost").content.decode()
 
 
-def test_it_sorts_by_tokens(web, api_key, send):
+def test_it_sorts_by_tokens(web, api_key, post_logs):
     bodies = []
     for total, user in ((5, "small"), (500, "big"), (50, "mid")):
         body = chat(user)
         body["response"]["body"]["usage"]["total_tokens"] = total
         bodies.append(body)
-    send(api_key, bodies)
+    post_logs(bodies)
     assert users_in(web.get("/?sort=tokens")) == ["big", "mid", "small"]
 
 
-def test_the_list_previews_prompt_and_response_on_one_line(web, api_key, send):
-    send(api_key, [said("What is\nthe <capital> of France?", "Paris.")])
+def test_the_list_previews_prompt_and_response_on_one_line(web, api_key, post_logs):
+    post_logs([said("What is\nthe <capital> of France?", "Paris.")])
     body = web.get("/").content.decode()
     assert "What is the &lt;capital&gt; of France? → Paris." in body
 
 
-def test_feedback_score_is_a_column_and_a_filter(web, api, api_key, send):
-    send(api_key, [chat("liked", trace_id="t-good"), chat("disliked", trace_id="t-bad")])
+def test_feedback_score_is_a_column_and_a_filter(web, api, api_key, post_logs):
+    post_logs([chat("liked", trace_id="t-good"), chat("disliked", trace_id="t-bad")])
     for trace, value in (("t-good", 5), ("t-bad", -3)):
         api.post(
             "/v1/feedback",
@@ -134,8 +134,8 @@ def test_feedback_score_is_a_column_and_a_filter(web, api, api_key, send):
     assert 'name="feedback_min"' in body
 
 
-def test_chart_breakdown_rows_link_to_the_filtered_list(web, api_key, send):
-    send(api_key, [chat("alice", model="gpt-4o"), chat("bob", model="o3")])
+def test_chart_breakdown_rows_link_to_the_filtered_list(web, api_key, post_logs):
+    post_logs([chat("alice", model="gpt-4o"), chat("bob", model="o3")])
     body = web.get("/charts/?since=1h&by=model").content.decode()
     link = re.search(r'<a href="([^"]+)" title="Show these logs">o3</a>', body).group(1)
     link = link.replace("&amp;", "&")
@@ -143,13 +143,15 @@ def test_chart_breakdown_rows_link_to_the_filtered_list(web, api_key, send):
     assert users_in(web.get(link)) == ["bob"]
 
 
-def test_live_tail_returns_only_rows_newer_than_the_newest_shown_in_one_query(web, api_key, send):
-    send(api_key, [chat("old", minutes_ago=5)])
+def test_live_tail_returns_only_rows_newer_than_the_newest_shown_in_one_query(
+    web, api_key, post_logs
+):
+    post_logs([chat("old", minutes_ago=5)])
     page = web.get("/").content.decode()
     box = re.search(r'data-tail-url="([^"]+)" data-tail-cursor="([^"]+)"', page)
     tail_url, cursor = box.group(1).replace("&amp;", "&"), box.group(2)
     assert web.get(f"{tail_url}&newer_than={cursor}").content.decode().strip() == ""
-    send(api_key, [chat("new1", minutes_ago=2), chat("new2", minutes_ago=1)])
+    post_logs([chat("new1", minutes_ago=2), chat("new2", minutes_ago=1)])
     with CaptureQueriesContext(connection) as queries:
         response = web.get(f"{tail_url}&newer_than={cursor}")
     log_queries = [q for q in queries.captured_queries if "logstore_log" in q["sql"]]
@@ -160,8 +162,10 @@ def test_live_tail_returns_only_rows_newer_than_the_newest_shown_in_one_query(we
     assert "data-tail-url" not in web.get("/?sort=latency").content.decode()
 
 
-def test_the_trace_page_shows_a_spans_input_and_output_beside_the_waterfall(web, api_key, send):
-    (log_id,) = send(api_key, [said("<i>plan</i> the trip", "Day 1: Rome", trace_id="t-panel")])
+def test_the_trace_page_shows_a_spans_input_and_output_beside_the_waterfall(
+    web, api_key, post_logs
+):
+    (log_id,) = post_logs([said("<i>plan</i> the trip", "Day 1: Rome", trace_id="t-panel")])
     trace = web.get("/traces/t-panel/").content.decode()
     assert f'hx-get="/log/{log_id}/panel/"' in trace and 'id="span-panel"' in trace
     panel = web.get(f"/log/{log_id}/panel/").content.decode()

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.db import connection
 
-from logstore.exports.jobs import filters_to_params
+from logstore.exports.portkey_filters import filters_to_params
 from tests.search.conftest import said
 
 pytestmark = pytest.mark.django_db
@@ -17,9 +17,8 @@ def users_in(response):
 
 
 @pytest.fixture
-def stored(api_key, send):
-    return send(
-        api_key,
+def stored(api_key, post_logs):
+    return post_logs(
         [
             said("How do I reset my password?", "Open Settings, then Security.", user="ana"),
             said("Wie spät ist es in Zürich?", "Es ist MITTAG in Zürich.", user="bea"),
@@ -43,12 +42,14 @@ def test_it_matches_regardless_of_case_and_in_any_language(web, stored):
     assert users_in(web.get("/?q=今天下雨")) == ["chen"]
 
 
-def test_a_short_term_searches_a_bounded_number_of_the_newest_logs(web, api_key, send, monkeypatch):
+def test_a_short_term_searches_a_bounded_number_of_the_newest_logs(
+    web, api_key, post_logs, monkeypatch
+):
     from logstore.query import search
 
     monkeypatch.setattr(search, "SHORT_TERM_ROWS", 2)
-    send(api_key, [said("天气", "晴", user="older", minutes_ago=3)])
-    send(api_key, [said("other", "x", user=f"new{i}", minutes_ago=1) for i in range(2)])
+    post_logs([said("天气", "晴", user="older", minutes_ago=3)])
+    post_logs([said("other", "x", user=f"new{i}", minutes_ago=1) for i in range(2)])
     response = web.get("/?q=天气")
     assert users_in(response) == []
     assert "look only at the newest" in response.content.decode()
@@ -61,9 +62,9 @@ def test_it_searches_only_inside_the_time_window(web, stored):
     assert sorted(users_in(web.get("/?q=password&since=7d"))) == ["ana", "old"]
 
 
-def test_it_treats_like_wildcards_and_quotes_as_text(web, api_key, send):
-    send(api_key, [said("100% sure", "ok", user="pct"), said('say "hi"', "ok", user="quote")])
-    send(api_key, [said("1000 sure", "ok", user="digits")])
+def test_it_treats_like_wildcards_and_quotes_as_text(web, api_key, post_logs):
+    post_logs([said("100% sure", "ok", user="pct"), said('say "hi"', "ok", user="quote")])
+    post_logs([said("1000 sure", "ok", user="digits")])
     assert users_in(web.get("/?q=100%25+sure")) == ["pct"]
     assert users_in(web.get('/?q="hi"')) == ["quote"]
     assert users_in(web.get("/?q=_")) == []
@@ -88,8 +89,8 @@ def test_it_searches_from_the_admin_search_box(superuser_web, stored):
     assert [log.user for log in exact.context["cl"].result_list] == ["ana"]
 
 
-def test_it_marks_matches_on_the_log_page_escaped(web, api_key, send):
-    (log_id,) = send(api_key, [said("<b>bold</b> claims about Zürich", "fine")])
+def test_it_marks_matches_on_the_log_page_escaped(web, api_key, post_logs):
+    (log_id,) = post_logs([said("<b>bold</b> claims about Zürich", "fine")])
     body = web.get(f"/log/{log_id}/?q=z%C3%BCrich").content.decode()
     assert "&lt;b&gt;bold&lt;/b&gt; claims about <mark>Zürich</mark>" in body
     assert "<b>bold</b>" not in body

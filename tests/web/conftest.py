@@ -1,6 +1,5 @@
 """Fixtures for the web UI: a signed-in member of a workspace, and logs sent through the API."""
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -33,20 +32,6 @@ def client_for(db):
 def web(member, client_for):
     """A browser-like client signed in as a member of the `acme` workspace."""
     return client_for(member)
-
-
-@pytest.fixture
-def send(make_api):
-    """Store logs through the real ingest API with the given key; returns their ids."""
-
-    def send_logs(key, body):
-        response = make_api(key).post(
-            "/v1/logs", data=json.dumps(body), content_type="application/json"
-        )
-        assert response.status_code == 200, response.content
-        return response.json()["log_ids"]
-
-    return send_logs
 
 
 def ago(**delta):

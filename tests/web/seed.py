@@ -1,8 +1,9 @@
 """A day of believable traffic for browser journeys and screenshots, stored via the real API."""
 
-import json
 import random
 from datetime import UTC, datetime, timedelta
+
+from tests.posting import post_json
 
 XSS = '<script>alert("xss")</script>'
 XSS_IMG = '<img src=x onerror=alert("xss-img")>'
@@ -169,12 +170,7 @@ def seed(post):
 
 def api_poster(client, raw_key):
     def post(logs):
-        response = client.post(
-            "/v1/logs",
-            data=json.dumps(logs),
-            content_type="application/json",
-            HTTP_X_PORTKEY_API_KEY=raw_key,
-        )
+        response = post_json(client, logs, HTTP_X_PORTKEY_API_KEY=raw_key)
         assert response.status_code == 200, response.content
 
     return post

@@ -12,7 +12,7 @@ from tests.web.conftest import chat
 pytestmark = pytest.mark.django_db
 
 
-def test_it_buckets_requests_errors_tokens_and_percentiles(web, api_key, send):
+def test_it_buckets_requests_errors_tokens_and_percentiles(web, api_key, post_logs):
     logs = []
     for index, latency in enumerate([100, 200, 300, 400]):
         body = chat(f"u{index}", minutes_ago=90)
@@ -25,7 +25,7 @@ def test_it_buckets_requests_errors_tokens_and_percentiles(web, api_key, send):
     when = (datetime.now(UTC) - timedelta(minutes=90)).replace(second=30).isoformat()
     for body in logs:
         body["createdAt"] = when  # one instant, so one bucket whatever the clock says
-    send(api_key, logs)
+    post_logs(logs, key=api_key)
 
     now = datetime.now(UTC)
     series = charts.timeseries(Log.objects.all(), now - timedelta(hours=3), now)
@@ -54,14 +54,14 @@ def test_it_picks_bucket_sizes_and_bounds_the_window():
     assert clamped and now - start == charts.MAX_WINDOW
 
 
-def test_the_charts_page_renders_svg_and_breakdowns(web, api_key, send):
-    send(
-        api_key,
+def test_the_charts_page_renders_svg_and_breakdowns(web, api_key, post_logs):
+    post_logs(
         [
             chat("alice", metadata={"feature": "search"}),
             chat("alice", metadata={"feature": "search"}),
             chat("bob", minutes_ago=5, metadata={"feature": "chat"}),
         ],
+        key=api_key,
     )
     response = web.get("/charts/?since=1h")
     assert response.status_code == 200
@@ -79,9 +79,10 @@ def test_the_charts_page_renders_svg_and_breakdowns(web, api_key, send):
     assert "Cannot break down by" in web.get("/charts/?by=password").content.decode()
 
 
-def test_the_charts_page_follows_the_filter(web, api_key, send):
-    send(
-        api_key, [chat("alice", metadata={"feature": "a"}), chat("bob", metadata={"feature": "b"})]
+def test_the_charts_page_follows_the_filter(web, api_key, post_logs):
+    post_logs(
+        [chat("alice", metadata={"feature": "a"}), chat("bob", metadata={"feature": "b"})],
+        key=api_key,
     )
     body = web.get("/charts/?since=1h&metadata=feature%3Da&by=user").content.decode()
     assert "1 requests" in body
@@ -90,8 +91,10 @@ def test_the_charts_page_follows_the_filter(web, api_key, send):
 
 
 @pytest.mark.postgres
-def test_postgres_computes_percentiles_in_the_database(api_key, send, django_assert_num_queries):
-    send(api_key, [chat("a", minutes_ago=5)])
+def test_postgres_computes_percentiles_in_the_database(
+    api_key, post_logs, django_assert_num_queries
+):
+    post_logs([chat("a", minutes_ago=5)], key=api_key)
     now = datetime.now(UTC)
     with django_assert_num_queries(1):
         series = charts.timeseries(Log.objects.all(), now - timedelta(hours=1), now)

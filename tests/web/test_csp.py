@@ -9,8 +9,8 @@ from tests.web.seed import agent_trace
 pytestmark = pytest.mark.django_db
 
 
-def test_pages_need_no_inline_script_or_style(web, api_key, send):
-    ids = send(api_key, agent_trace())
+def test_pages_need_no_inline_script_or_style(web, api_key, post_logs):
+    ids = post_logs(agent_trace(), key=api_key)
     for url in (
         "/",
         f"/log/{ids[1]}/",

@@ -15,11 +15,11 @@ pytestmark = pytest.mark.django_db
 TIME = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC"
 
 
-def test_generated_trace_ids_stay_distinguishable_in_the_list(web, api_key, send):
+def test_generated_trace_ids_stay_distinguishable_in_the_list(web, api_key, post_logs):
     # Two ids of one millisecond share what `truncatechars:18` used to show.
     pairs = ((str(uuid7()), str(uuid7())) for _ in range(10_000))
     first, second = next((a, b) for a, b in pairs if a[:17] == b[:17])
-    send(api_key, [chat("a", trace_id=first), chat("b", trace_id=second)])
+    post_logs([chat("a", trace_id=first), chat("b", trace_id=second)])
     body = web.get("/").content.decode()
     shown = re.findall(r'class="mono" title="([^"]+)">([^<]+)</a>', body)
     labels = {title: label for title, label in shown}
@@ -28,9 +28,9 @@ def test_generated_trace_ids_stay_distinguishable_in_the_list(web, api_key, send
 
 
 def test_feedback_shows_its_metadata_as_json_and_its_time_in_the_one_format(
-    web, api, api_key, send
+    web, api, api_key, post_logs
 ):
-    send(api_key, [chat("alice", trace_id="trace-fb")])
+    post_logs([chat("alice", trace_id="trace-fb")])
     response = api.post(
         "/v1/feedback",
         data=json.dumps({"trace_id": "trace-fb", "value": 1, "metadata": {"source": "thumbs"}}),
@@ -44,10 +44,10 @@ def test_feedback_shows_its_metadata_as_json_and_its_time_in_the_one_format(
     assert re.search(rf'<td class="time">{TIME}</td>', feedback)
 
 
-def test_every_page_and_the_admin_show_times_one_way(web, api_key, send, client_for, db):
+def test_every_page_and_the_admin_show_times_one_way(web, api_key, post_logs, client_for, db):
     from django.contrib.auth import get_user_model
 
-    (log_id,) = send(api_key, [chat("alice", trace_id="trace-time")])
+    (log_id,) = post_logs([chat("alice", trace_id="trace-time")])
     pages = [
         web.get("/").content.decode(),
         web.get(f"/log/{log_id}/").content.decode(),
@@ -70,8 +70,8 @@ def test_empty_charts_draw_no_error_rate_and_say_nothing_of_a_top_zero(web):
     assert "<circle" not in error_chart
 
 
-def test_the_trace_page_lists_its_spans_in_their_own_window(web, api_key, send):
-    send(api_key, [chat("alice", trace_id="trace-old", minutes_ago=60 * 24 * 40)])
+def test_the_trace_page_lists_its_spans_in_their_own_window(web, api_key, post_logs):
+    post_logs([chat("alice", trace_id="trace-old", minutes_ago=60 * 24 * 40)])
     body = web.get("/traces/trace-old/").content.decode()
     link = re.search(r'href="([^"]+)">as list</a>', body).group(1).replace("&amp;", "&")
     assert "since=30d" not in link and "start=" in link and "end=" in link

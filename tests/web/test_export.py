@@ -14,9 +14,10 @@ def content(response):
     return b"".join(response.streaming_content).decode()
 
 
-def test_it_exports_the_current_filter_as_jsonl(web, api_key, send):
-    send(
-        api_key, [chat("alice", metadata={"feature": "x"}), chat("bob", metadata={"feature": "y"})]
+def test_it_exports_the_current_filter_as_jsonl(web, api_key, post_logs):
+    post_logs(
+        [chat("alice", metadata={"feature": "x"}), chat("bob", metadata={"feature": "y"})],
+        key=api_key,
     )
     response = web.get("/export.jsonl?metadata=feature%3Dx&since=1h")
     assert response.status_code == 200
@@ -27,8 +28,8 @@ def test_it_exports_the_current_filter_as_jsonl(web, api_key, send):
     assert rows[0]["metadata"]["feature"] == "x"
 
 
-def test_it_exports_csv_with_a_header(web, api_key, send):
-    send(api_key, [chat("alice"), chat("bob")])
+def test_it_exports_csv_with_a_header(web, api_key, post_logs):
+    post_logs([chat("alice"), chat("bob")], key=api_key)
     lines = content(web.get("/export.csv")).strip().splitlines()
     assert lines[0].startswith("id,created_at,trace_id")
     assert len(lines) == 3

@@ -27,8 +27,8 @@ def local(moment):
     return f"{moment:%Y-%m-%dT%H:%M:%S}"
 
 
-def test_an_explicit_from_and_to_win_over_the_range_preset(web, api_key, send):
-    send(api_key, [chat("two-days-ago", minutes_ago=60 * 48), chat("now", minutes_ago=1)])
+def test_an_explicit_from_and_to_win_over_the_range_preset(web, api_key, post_logs):
+    post_logs([chat("two-days-ago", minutes_ago=60 * 48), chat("now", minutes_ago=1)])
     now = datetime.now(UTC)
     start, end = local(now - timedelta(hours=50)), local(now - timedelta(hours=46))
     response = web.get(f"/?since=24h&start={start}&end={end}")
@@ -37,8 +37,8 @@ def test_an_explicit_from_and_to_win_over_the_range_preset(web, api_key, send):
     assert '<option value="" selected>custom</option>' in body
 
 
-def test_it_accepts_epoch_seconds_as_ingest_does(web, api_key, send):
-    send(api_key, [chat("recent", minutes_ago=5)])
+def test_it_accepts_epoch_seconds_as_ingest_does(web, api_key, post_logs):
+    post_logs([chat("recent", minutes_ago=5)])
     start = int((datetime.now(UTC) - timedelta(hours=1)).timestamp())
     response = web.get(f"/?start={start}")
     assert errors_in(response) == []
@@ -57,8 +57,8 @@ def test_it_accepts_epoch_seconds_as_ingest_does(web, api_key, send):
         ("trace_id=" + "x" * 5000, "Trace id: An id is at most 256 characters"),
     ],
 )
-def test_it_names_what_is_wrong_with_a_filter(web, api_key, send, query, message):
-    send(api_key, [chat("someone")])
+def test_it_names_what_is_wrong_with_a_filter(web, api_key, post_logs, query, message):
+    post_logs([chat("someone")])
     response = web.get(f"/?{query}")
     assert response.status_code == 200
     assert any(error.startswith(message) for error in errors_in(response)), errors_in(response)
@@ -83,8 +83,8 @@ def test_the_server_takes_request_lines_long_enough_for_django_to_answer():
     assert config.limit_request_line > len("GET /?trace_id=" + "x" * 5000 + " HTTP/1.1")
 
 
-def test_it_says_which_columns_it_left_out(web, api_key, send):
-    send(api_key, [chat("someone", metadata={"a": "1"})])
+def test_it_says_which_columns_it_left_out(web, api_key, post_logs):
+    post_logs([chat("someone", metadata={"a": "1"})])
     names = [f"c{i}" for i in range(10)]
     body = web.get("/?cols=" + ",".join(names)).content.decode()
     assert "At most 8 metadata columns are shown; left out: c8, c9." in body

@@ -35,7 +35,7 @@ URLS = [
 
 
 @pytest.mark.parametrize("url", URLS)
-def test_it_answers_hostile_input_without_a_server_error(web, api_key, send, url):
-    send(api_key, [chat("a")])
+def test_it_answers_hostile_input_without_a_server_error(web, api_key, post_logs, url):
+    post_logs([chat("a")], key=api_key)
     response = web.get(url)
     assert response.status_code in (200, 400, 404), url

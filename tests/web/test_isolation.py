@@ -10,15 +10,15 @@ SECRET = "globex-secret-user"
 
 
 @pytest.fixture
-def theirs(other_api_key, send):
+def theirs(other_api_key, post_logs):
     body = {**chat(SECRET, metadata={"secret_key": "classified"}), "trace_id": "tr-globex"}
-    (log_id,) = send(other_api_key, [body])
+    (log_id,) = post_logs([body], key=other_api_key)
     return log_id
 
 
 @pytest.fixture
-def mine(api_key, send):
-    (log_id,) = send(api_key, [{**chat("alice"), "trace_id": "tr-acme"}])
+def mine(api_key, post_logs):
+    (log_id,) = post_logs([{**chat("alice"), "trace_id": "tr-acme"}], key=api_key)
     return log_id
 
 

@@ -37,8 +37,10 @@ def anthropic_log():
     }
 
 
-def test_it_shows_derived_fields_conversation_and_raw_json(web, api_key, send):
-    (log_id,) = send(api_key, [{**chat("alice", metadata={"feature": "search"}), "trace_id": "t9"}])
+def test_it_shows_derived_fields_conversation_and_raw_json(web, api_key, post_logs):
+    (log_id,) = post_logs(
+        [{**chat("alice", metadata={"feature": "search"}), "trace_id": "t9"}], key=api_key
+    )
     response = web.get(f"/log/{log_id}/")
     assert response.status_code == 200
     body = response.content.decode()
@@ -55,8 +57,8 @@ def test_it_shows_derived_fields_conversation_and_raw_json(web, api_key, send):
     assert "sk-proj-abcdefghijklmnop1234" not in body
 
 
-def test_it_renders_anthropic_messages_with_tool_use(web, api_key, send):
-    (log_id,) = send(api_key, [anthropic_log()])
+def test_it_renders_anthropic_messages_with_tool_use(web, api_key, post_logs):
+    (log_id,) = post_logs([anthropic_log()], key=api_key)
     body = web.get(f"/log/{log_id}/").content.decode()
     assert 'class="message role-system' in body and "Answer in French." in body
     assert "Bonjour" in body
@@ -68,8 +70,8 @@ def test_it_answers_404_for_an_unknown_log(web):
     assert web.get("/log/01a22211-aa89-7290-8000-000000000000/").status_code == 404
 
 
-def test_it_shows_the_traces_feedback_with_its_weighted_score(web, api, api_key, send):
-    (log_id,) = send(api_key, [{**chat("alice"), "trace_id": "fb-trace"}])
+def test_it_shows_the_traces_feedback_with_its_weighted_score(web, api, api_key, post_logs):
+    (log_id,) = post_logs([{**chat("alice"), "trace_id": "fb-trace"}], key=api_key)
     feedback = [
         {"trace_id": "fb-trace", "value": 10, "weight": 1, "metadata": {"note": "<b>great</b>"}},
         {"trace_id": "fb-trace", "value": -2, "weight": 0.5},

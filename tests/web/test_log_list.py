@@ -32,8 +32,8 @@ def test_it_logs_in_through_the_login_page(client, member):
     assert b"Log out" in response.content
 
 
-def test_it_shows_the_last_24_hours_when_no_time_is_given(web, api_key, send):
-    send(api_key, [chat("recent", minutes_ago=30), chat("old", minutes_ago=60 * 30)])
+def test_it_shows_the_last_24_hours_when_no_time_is_given(web, api_key, post_logs):
+    post_logs([chat("recent", minutes_ago=30), chat("old", minutes_ago=60 * 30)], key=api_key)
     response = web.get("/")
     assert response.status_code == 200
     assert users_in(response) == ["recent"]
@@ -42,9 +42,8 @@ def test_it_shows_the_last_24_hours_when_no_time_is_given(web, api_key, send):
     assert users_in(wider) == ["recent", "old"]
 
 
-def test_it_applies_every_filter_from_the_url(web, api_key, send):
-    send(
-        api_key,
+def test_it_applies_every_filter_from_the_url(web, api_key, post_logs):
+    post_logs(
         [
             chat("alice", metadata={"feature": "search", "tier": "pro"}),
             chat("bob", metadata={"feature": "search", "tier": "free"}),
@@ -52,6 +51,7 @@ def test_it_applies_every_filter_from_the_url(web, api_key, send):
             {**chat("dave"), "trace_id": "t-1"},
             {**chat("erin"), "trace_id": "t-2"},
         ],
+        key=api_key,
     )
     assert users_in(web.get("/?metadata=feature%3Dsearch&metadata=tier%3Dpro")) == ["alice"]
     assert sorted(users_in(web.get("/?trace_id=t-1,t-2"))) == ["dave", "erin"]
@@ -59,8 +59,8 @@ def test_it_applies_every_filter_from_the_url(web, api_key, send):
     assert users_in(web.get("/?model=nope")) == []
 
 
-def test_it_explains_invalid_filter_input_instead_of_failing(web, api_key, send):
-    send(api_key, [chat("alice")])
+def test_it_explains_invalid_filter_input_instead_of_failing(web, api_key, post_logs):
+    post_logs([chat("alice")], key=api_key)
     response = web.get("/?status_class=9xx&metadata=novalue&latency_min=abc&start=yesterday")
     assert response.status_code == 200
     body = response.content.decode()
@@ -70,19 +70,19 @@ def test_it_explains_invalid_filter_input_instead_of_failing(web, api_key, send)
     assert users_in(response) == []
 
 
-def test_it_reports_a_tampered_cursor(web, api_key, send):
-    send(api_key, [chat("alice")])
+def test_it_reports_a_tampered_cursor(web, api_key, post_logs):
+    post_logs([chat("alice")], key=api_key)
     response = web.get("/?after=not-a-cursor!!")
     assert response.status_code == 200
     assert "This page link is not valid" in response.content.decode()
 
 
-def test_it_pages_newer_and_older_by_keyset(web, api_key, send, monkeypatch):
+def test_it_pages_newer_and_older_by_keyset(web, api_key, post_logs, monkeypatch):
     monkeypatch.setattr(keyset, "PAGE_SIZE", 3)
     # Two logs share a timestamp: the id breaks the tie, so none is skipped or repeated.
     logs = [chat(f"u{i}", minutes_ago=10 + i) for i in range(7)]
     logs[3]["createdAt"] = logs[4]["createdAt"]
-    send(api_key, logs)
+    post_logs(logs, key=api_key)
 
     seen = []
     response = web.get("/")
@@ -101,8 +101,8 @@ def test_it_pages_newer_and_older_by_keyset(web, api_key, send, monkeypatch):
     assert users_in(back) == seen[3:6]
 
 
-def test_it_never_counts_the_log_table(web, api_key, send, django_assert_max_num_queries):
-    send(api_key, [chat(f"u{i}") for i in range(5)])
+def test_it_never_counts_the_log_table(web, api_key, post_logs, django_assert_max_num_queries):
+    post_logs([chat(f"u{i}") for i in range(5)], key=api_key)
     with CaptureQueriesContext(connection) as queries:
         web.get("/?cols=feature")
     sql = " ".join(q["sql"] for q in queries.captured_queries).upper()
@@ -112,17 +112,19 @@ def test_it_never_counts_the_log_table(web, api_key, send, django_assert_max_num
         web.get("/")
 
 
-def test_it_shows_picked_metadata_keys_as_columns(web, api_key, send):
-    send(api_key, [chat("alice", metadata={"feature": "search", "tier": 5})])
+def test_it_shows_picked_metadata_keys_as_columns(web, api_key, post_logs):
+    post_logs([chat("alice", metadata={"feature": "search", "tier": 5})], key=api_key)
     body = web.get("/?cols=feature,tier").content.decode()
     assert '<th class="meta-col">feature</th>' in body
     assert '<td class="meta-col">search</td>' in body
     assert '<td class="meta-col">5</td>' in body
 
 
-def test_it_keeps_the_filter_in_pager_and_export_links(web, api_key, send, monkeypatch):
+def test_it_keeps_the_filter_in_pager_and_export_links(web, api_key, post_logs, monkeypatch):
     monkeypatch.setattr(keyset, "PAGE_SIZE", 1)
-    send(api_key, [chat("a", metadata={"feature": "x"}), chat("b", metadata={"feature": "x"})])
+    post_logs(
+        [chat("a", metadata={"feature": "x"}), chat("b", metadata={"feature": "x"})], key=api_key
+    )
     body = web.get("/?metadata=feature%3Dx&since=1h").content.decode()
     older = re.search(r'href="([^"]+)" class="button" rel="next"', body).group(1)
     assert "metadata=feature%3Dx" in older and "since=1h" in older
@@ -130,9 +132,11 @@ def test_it_keeps_the_filter_in_pager_and_export_links(web, api_key, send, monke
     assert "metadata=feature%3Dx" in export and "since=1h" in export
 
 
-def test_it_suggests_recently_seen_metadata_keys(web, api_key, send, other_api_key):
-    send(api_key, [chat("alice", metadata={"feature": "x", "feedback_score": 1, "tier": "p"})])
-    send(other_api_key, [chat("zed", metadata={"feature_secret": "x"})])
+def test_it_suggests_recently_seen_metadata_keys(web, api_key, post_logs, other_api_key):
+    post_logs(
+        [chat("alice", metadata={"feature": "x", "feedback_score": 1, "tier": "p"})], key=api_key
+    )
+    post_logs([chat("zed", metadata={"feature_secret": "x"})], key=other_api_key)
     response = web.get("/metadata-keys/?metadata=fea")
     body = response.content.decode()
     assert '<option value="feature=">' in body

@@ -94,7 +94,7 @@ def test_it_totals_duration_tokens_and_errors():
 
 
 @pytest.mark.django_db
-def test_the_trace_page_draws_the_tree_and_links_every_span(web, api_key, send):
+def test_the_trace_page_draws_the_tree_and_links_every_span(web, api_key, post_logs):
     def span(span_id, parent, name, ms, status=200):
         body = chat("alice", minutes_ago=5)
         body["createdAt"] = (datetime.now(UTC) - timedelta(minutes=5, milliseconds=-ms)).isoformat()
@@ -107,13 +107,13 @@ def test_the_trace_page_draws_the_tree_and_links_every_span(web, api_key, send):
             "span_name": name,
         }
 
-    ids = send(
-        api_key,
+    ids = post_logs(
         [
             span("c", "r", "child step", 50),
             span("o", "gone", "orphan step", 70, status=500),
             span("r", "", "root step", 0),
         ],
+        key=api_key,
     )
     response = web.get("/traces/tr-1/")
     assert response.status_code == 200

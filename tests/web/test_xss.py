@@ -18,8 +18,8 @@ def assert_inert(html):
     assert re.findall(r"<script(?![^>]*\bsrc=\"/static/)", html) == []
 
 
-def test_probes_are_escaped_on_every_page(web, api_key, send):
-    (log_id,) = send(api_key, xss_logs())
+def test_probes_are_escaped_on_every_page(web, api_key, post_logs):
+    (log_id,) = post_logs(xss_logs(), key=api_key)
     pages = [
         "/?cols=feature," + XSS,
         f"/log/{log_id}/",
