@@ -13,6 +13,7 @@ from logstore.core.ids import uuid7
 from logstore.core.jsoncodec import dumps
 from logstore.ingestion.normalize import metadata_index
 from logstore.ingestion.store import log_rows, prepare_logs, row_plan
+from logstore.pricing.costing import price_logs
 
 
 def column_positions():
@@ -31,6 +32,7 @@ class RowSource:
         self.factory = factory
         items = factory.batch(pool_size)
         pool = prepare_logs(items, {})
+        price_logs(0, pool)  # what ingest does; workspace 0 has no overrides: bundled prices
         self.pool = list(log_rows(0, None, [uuid7() for _ in pool], pool))
         self.col = column_positions()
         self.samples = {"trace_id": [], "user": [], "metadata": []}

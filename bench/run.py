@@ -392,6 +392,7 @@ class Bench:
             return fetch
 
         metadata_page = "/?" + urlencode({"metadata": samples["metadata"][0][0]})
+        metadata_key = samples["metadata"][0][0].partition("=")[0]
         measured = {
             "trace_lookup": trace,
             "user_filter_latest_50": user,
@@ -406,6 +407,11 @@ class Bench:
             "web_list_metadata_page": page(metadata_page),
             "web_trace_page": page(f"/traces/{samples['trace_id'][0]}/"),
             "web_charts_24h_page": page("/charts/?since=24h"),
+            "web_users_24h_page": page("/users/?since=24h"),
+            "web_users_7d_page": page("/users/?since=7d"),
+            "web_users_by_metadata_key_24h_page": page(
+                "/users/?" + urlencode({"since": "24h", "by_key": metadata_key})
+            ),
         }
         out = {}
         for name, query in measured.items():

@@ -17,5 +17,6 @@ class LogstoreConfig(AppConfig):
 
     def ready(self):
         from logstore import checks  # noqa: F401 (registers the checks)
+        from logstore.pricing import overrides  # noqa: F401 (forgets cached prices on change)
 
         post_migrate.connect(_ensure_partitions, sender=self, dispatch_uid="logstore-partitions")

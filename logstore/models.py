@@ -113,6 +113,13 @@ class ApiKey(models.Model):
         self.save(update_fields=["revoked_at"])
 
 
+class PriceSource(models.TextChoices):
+    CLIENT = "client", "reported by the client"
+    OVERRIDE = "override", "price override"
+    BUNDLED = "bundled", "bundled price table"
+    NONE = "", "no price"
+
+
 # Columns that hold a call's bodies (up to megabytes a row): lists read without them.
 BODY_FIELDS = ("request", "response", "metadata", "metadata_index", "search_text")
 
@@ -128,6 +135,7 @@ class Log(models.Model):
 
     On PostgreSQL the table is range-partitioned by `created_at` (see the migrations), with the
     primary key (id, created_at); ids are UUIDv7 from the app, so `id` alone is unique too.
+    PostgreSQL also has a covering index for the users page (migration 0006).
     """
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
@@ -163,7 +171,26 @@ class Log(models.Model):
     prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
     completion_tokens = models.PositiveIntegerField(null=True, blank=True)
     total_tokens = models.PositiveIntegerField(null=True, blank=True)
+    # Parts of the usage that are priced differently: cache reads and writes (inside
+    # prompt_tokens) and reasoning tokens (inside completion_tokens, except Gemini's).
+    cached_tokens = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Prompt tokens read from the provider's cache."
+    )
+    cache_write_tokens = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Prompt tokens written to the provider's cache."
+    )
+    reasoning_tokens = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Completion tokens spent on reasoning."
+    )
     streaming = models.BooleanField(default=False)
+    # USD; twelve decimals keep a single cheap token ($0.000000075) exact. NULL is "no price",
+    # which is not the same as a call that cost nothing.
+    cost_usd = models.DecimalField(max_digits=22, decimal_places=12, null=True, blank=True)
+    price_source = models.CharField(
+        max_length=16, blank=True, default="", choices=PriceSource.choices
+    )
+    # Which price: the bundled table's version, or the override's id.
+    price_ref = models.CharField(max_length=64, blank=True, default="")
 
     request = JSONTextField(default=dict)
     response = JSONTextField(default=dict)
@@ -172,7 +199,7 @@ class Log(models.Model):
     # what a person typed; on PostgreSQL a GIN index serves `@>` over it.
     metadata_index = models.JSONField(default=dict, blank=True)
     # The prompt's and response's text, folded (logstore/ingestion/searchtext.py), for `q=`:
-    # a trigram GIN index on PostgreSQL, an FTS5 trigram table on SQLite (migration 0006).
+    # a trigram GIN index on PostgreSQL, an FTS5 trigram table on SQLite (migration 0007).
     search_text = models.TextField(blank=True, default="", editable=False)
     # "prompt → answer" on one line, for the list's preview column (no body read per row).
     preview = models.CharField(max_length=160, blank=True, default="", editable=False)
@@ -407,3 +434,53 @@ class RateLimitWindow(models.Model):
 
     def __str__(self):
         return f"{self.api_key_id}@{self.window_start}: {self.requests}"
+
+
+class ModelPrice(models.Model):
+    """An operator's price for a model, preferred over the bundled table from `valid_from` on.
+
+    A workspace's own price beats a global one (no workspace); an exact model name beats a
+    prefix ("ft:gpt-4o-mini" for fine-tunes, "gpt-4o-2024" for dated names).
+    """
+
+    class Match(models.TextChoices):
+        EXACT = "exact"
+        PREFIX = "prefix"
+
+    workspace = models.ForeignKey(
+        Workspace,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty: applies to every workspace that has no price of its own.",
+    )
+    provider = models.CharField(
+        max_length=128, blank=True, default="", help_text="Empty matches any provider."
+    )
+    model = models.CharField(max_length=256)
+    match = models.CharField(max_length=8, choices=Match.choices, default=Match.EXACT)
+    input_per_mtok = models.DecimalField(
+        "input $/M tokens", max_digits=14, decimal_places=6, default=0
+    )
+    output_per_mtok = models.DecimalField(
+        "output $/M tokens", max_digits=14, decimal_places=6, default=0
+    )
+    cached_input_per_mtok = models.DecimalField(
+        "cached input $/M tokens",
+        max_digits=14,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text="Empty: cached input costs the input price.",
+    )
+    valid_from = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["model", "-valid_from"]
+
+    def __str__(self):
+        star = "*" if self.match == self.Match.PREFIX else ""
+        where = f"{self.provider}/" if self.provider else ""
+        return f"{where}{self.model}{star}"

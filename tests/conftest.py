@@ -38,6 +38,16 @@ def forget_seen_metadata_keys(monkeypatch):
     monkeypatch.setattr(ingestion, "_seen_keys", set())
 
 
+@pytest.fixture(autouse=True)
+def forget_cached_prices():
+    """Price overrides are cached per process; a rolled-back test's prices must not leak."""
+    from logstore.pricing import overrides
+
+    overrides.forget()
+    yield
+    overrides.forget()
+
+
 @pytest.fixture
 def is_postgres():
     return connection.vendor == "postgresql"

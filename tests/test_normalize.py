@@ -1,6 +1,7 @@
 """The normaliser's precedence and coercion rules, table-driven. No database."""
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
@@ -151,6 +152,89 @@ def test_tokens_from_gemini_usage_metadata():
     }
     log = norm({"response": {"body": body}})
     assert (log.prompt_tokens, log.completion_tokens, log.total_tokens) == (4, 6, 10)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # OpenAI chat: cached inside prompt_tokens, reasoning inside completion_tokens.
+        (
+            {
+                "usage": {
+                    "prompt_tokens": 100,
+                    "completion_tokens": 50,
+                    "prompt_tokens_details": {"cached_tokens": 40},
+                    "completion_tokens_details": {"reasoning_tokens": 30},
+                }
+            },
+            (100, 50, 40, None, 30),
+        ),
+        # OpenAI Responses API: input_tokens already includes its cache reads.
+        (
+            {
+                "usage": {
+                    "input_tokens": 100,
+                    "output_tokens": 50,
+                    "input_tokens_details": {"cached_tokens": 40},
+                    "output_tokens_details": {"reasoning_tokens": 30},
+                }
+            },
+            (100, 50, 40, None, 30),
+        ),
+        # Anthropic: input_tokens leaves the cache reads and writes out.
+        (
+            {
+                "usage": {
+                    "input_tokens": 10,
+                    "cache_creation_input_tokens": 20,
+                    "cache_read_input_tokens": 70,
+                    "output_tokens": 5,
+                }
+            },
+            (100, 5, 70, 20, None),
+        ),
+        # Gemini: thinking is counted apart from the candidates but billed as output.
+        (
+            {
+                "usageMetadata": {
+                    "promptTokenCount": 100,
+                    "cachedContentTokenCount": 60,
+                    "candidatesTokenCount": 20,
+                    "thoughtsTokenCount": 30,
+                }
+            },
+            (100, 50, 60, None, 30),
+        ),
+        ({"usage": {"prompt_tokens_details": None}}, (None, None, None, None, None)),
+    ],
+)
+def test_usage_parts_priced_apart(body, expected):
+    log = norm({"response": {"body": body}})
+    parts = (
+        log.prompt_tokens,
+        log.completion_tokens,
+        log.cached_tokens,
+        log.cache_write_tokens,
+        log.reasoning_tokens,
+    )
+    assert parts == expected
+
+
+@pytest.mark.parametrize(
+    ("item", "cost"),
+    [
+        ({"cost": 0.25}, "0.25"),
+        ({"cost": "0.000001", "cost_currency": "usd"}, "0.000001"),
+        ({"cost": 0}, "0"),
+        ({"response": {"body": {"usage": {"cost": 0.002}}}}, "0.002"),
+        ({"response": {"body": {"usage": {"cost": "n/a"}}}}, None),
+        ({}, None),
+    ],
+)
+def test_a_client_reported_cost(item, cost):
+    log = norm(item)
+    assert log.cost_usd == (Decimal(cost) if cost is not None else None)
+    assert log.price_source == ("client" if cost is not None else "")
 
 
 @pytest.mark.parametrize(

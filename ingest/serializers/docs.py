@@ -4,7 +4,7 @@
 from rest_framework import serializers
 
 from logstore.models import Log
-from logstore.query.presenters import DERIVED_FIELDS
+from logstore.query.presenters import COST_FIELDS, DERIVED_FIELDS
 
 # Without a time bound a list would walk a workspace's whole history to fill sparse filters.
 
@@ -15,6 +15,7 @@ class MetricsSerializer(serializers.Serializer):
     prompt_tokens = serializers.IntegerField(allow_null=True)
     completion_tokens = serializers.IntegerField(allow_null=True)
     total_tokens = serializers.IntegerField(allow_null=True)
+    cost = serializers.FloatField(allow_null=True, help_text="USD; null when no price is known.")
 
 
 class LogSummarySerializer(serializers.ModelSerializer):
@@ -26,12 +27,35 @@ class LogSummarySerializer(serializers.ModelSerializer):
 
     id = serializers.UUIDField()
     _id = serializers.UUIDField()
+    cost = serializers.FloatField(
+        allow_null=True, help_text="What the call cost in USD; null when no price is known."
+    )
+    cost_currency = serializers.CharField(help_text='Always "USD".')
+    price_source = serializers.ChoiceField(
+        choices=["client", "override", "bundled", "none"],
+        help_text="Where the price came from: the client's own figure, an operator's price "
+        "override, the bundled price table, or none (no price known for the model).",
+    )
+    price_ref = serializers.CharField(
+        allow_blank=True,
+        help_text='Which price: the bundled table\'s version ("genai-prices 0.2.3") or the '
+        'override ("override 12").',
+    )
     metrics = MetricsSerializer()
     metadata = serializers.DictField(allow_null=True)
 
     class Meta:
         model = Log
-        fields = ["id", "_id", "created_at", "received_at", *DERIVED_FIELDS, "metrics", "metadata"]
+        fields = [
+            "id",
+            "_id",
+            "created_at",
+            "received_at",
+            *DERIVED_FIELDS,
+            *COST_FIELDS,
+            "metrics",
+            "metadata",
+        ]
         extra_kwargs = {name: {"required": True} for name in DERIVED_FIELDS}
 
 

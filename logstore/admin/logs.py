@@ -19,6 +19,7 @@ from logstore.exports.writers import export_response
 from logstore.models import Log
 from logstore.query.access import workspaces_for
 from logstore.query.keyset import InvalidCursor, keyset_page
+from logstore.query.presenters import cost_display
 from logstore.query.search import filter_search
 from logstore.templatetags.logstore_ui import format_time, short_id, status_badge
 
@@ -148,6 +149,7 @@ class LogAdmin(admin.ModelAdmin):
         "span_name",
         "latency",
         "total_tokens",
+        "cost",
         "workspace",
     )
     list_display_links = ("time",)
@@ -189,6 +191,7 @@ class LogAdmin(admin.ModelAdmin):
         "prompt_tokens",
         "completion_tokens",
         "total_tokens",
+        "cost",
         "streaming",
         "is_success",
         "workspace",
@@ -214,6 +217,7 @@ class LogAdmin(admin.ModelAdmin):
                     ("method", "url"),
                     ("provider", "model"),
                     ("latency", "prompt_tokens", "completion_tokens", "total_tokens"),
+                    ("cost",),
                     ("workspace", "api_key_display"),
                     ("user_link", "organization", "environment"),
                 )
@@ -325,6 +329,11 @@ class LogAdmin(admin.ModelAdmin):
     @admin.display(description="latency")
     def latency(self, log):
         return "—" if log.latency_ms is None else f"{log.latency_ms} ms"
+
+    @admin.display(description="cost")
+    def cost(self, log):
+        text = cost_display(log.cost_usd)
+        return f"{text} ({log.price_source})" if log.price_source else text
 
     @admin.display(description="user")
     def user_link(self, log):

@@ -47,9 +47,9 @@ EXPORT_FIELDS = {
     "res_units": (("completion_tokens",), lambda log: log.completion_tokens),
     "total_units": (("total_tokens",), lambda log: log.total_tokens),
     "request_url": (("url",), lambda log: log.url or None),
-    # The log store does not price calls or run gateway configs: these stay null.
-    "cost": ((), lambda log: None),
-    "cost_currency": ((), lambda log: None),
+    # US dollars; null when no price is known for the model.
+    "cost": (("cost_usd",), lambda log: float(log.cost_usd) if log.cost_usd is not None else None),
+    "cost_currency": ((), lambda log: "USD"),
     "response_time": (("latency_ms",), lambda log: log.latency_ms),
     "response_status_code": (("status",), lambda log: log.status),
     "mode": ((), lambda log: None),

@@ -36,11 +36,7 @@ RANGE_KEYS = {
     "response_tokens": ("completion_tokens_min", "completion_tokens_max"),
     "weighted_feedback": ("feedback_min", "feedback_max"),
     "response_time": ("latency_min", "latency_max"),
-}
-UNSUPPORTED_KEYS = {
-    "cost": "the log store does not record the cost of calls",
-    "cost_min": "the log store does not record the cost of calls",
-    "cost_max": "the log store does not record the cost of calls",
+    "cost": ("cost_min", "cost_max"),  # US dollars
 }
 PAGING_KEYS = {"page_size", "current_page"}
 
@@ -113,8 +109,6 @@ def filters_to_params(filters) -> dict:
     for key, value in filters.items():
         if value is None or key in PAGING_KEYS:
             continue
-        if key in UNSUPPORTED_KEYS:
-            raise ExportError(f"filters.{key} is not supported: {UNSUPPORTED_KEYS[key]}.")
         if key in {"time_of_generation_min", "time_of_generation_max", "created_at"}:
             if key == "created_at":
                 low, high, low_incl, high_incl = _bounds(key, value)

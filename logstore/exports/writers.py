@@ -11,10 +11,18 @@ from django.http import StreamingHttpResponse
 
 from logstore.core.jsoncodec import dumps
 from logstore.query.keyset import iter_chunks
-from logstore.query.presenters import DERIVED_FIELDS, log_as_dict
+from logstore.query.presenters import COST_FIELDS, DERIVED_FIELDS, cost_text, log_as_dict
 
 CHUNK_SIZE = 500
-CSV_COLUMNS = ["id", "created_at", *DERIVED_FIELDS, "request", "response", "metadata"]
+CSV_COLUMNS = [
+    "id",
+    "created_at",
+    *DERIVED_FIELDS,
+    *COST_FIELDS,
+    "request",
+    "response",
+    "metadata",
+]
 FORMATS = {
     "jsonl": "application/x-ndjson",
     "csv": "text/csv; charset=utf-8",
@@ -43,6 +51,8 @@ def csv_chunks(queryset, limit=None):
     writer.writerow(CSV_COLUMNS)
     for log in iter_logs(queryset, limit=limit):
         data = log_as_dict(log)
+        # Exact decimal text: a float would print a small cost as 7.5e-08.
+        data["cost"] = cost_text(log.cost_usd)
         writer.writerow(
             [
                 dumps(data[c]) if c in {"request", "response", "metadata"} else _cell(data[c])

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
 from logstore.core.ids import uuid7
@@ -23,6 +24,8 @@ MAX_URL = 4096
 MAX_METHOD = 16
 MAX_PROVIDER = 128
 MAX_INT = 2**31 - 1
+# A reported cost above this is a unit mix-up, not one LLM call; it would also overflow the column.
+MAX_COST_USD = Decimal(10**9)
 
 TRACE_FIELDS = {
     # column: (top-level spellings, metadata camelCase, metadata snake_case, header)
@@ -133,6 +136,26 @@ class NormalizedLog:
     metadata_index: dict
     search_text: str
     preview: str
+    cached_tokens: int | None = None
+    cache_write_tokens: int | None = None
+    reasoning_tokens: int | None = None
+    # Set here only when the client reported a cost; otherwise pricing fills them in.
+    cost_usd: Decimal | None = None
+    price_source: str = ""
+    price_ref: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TokenUsage:
+    """A response's token counts. `prompt` includes the cache reads and writes, `completion`
+    includes reasoning, whatever the provider's own convention."""
+
+    prompt: int | None = None
+    completion: int | None = None
+    total: int | None = None
+    cached: int | None = None
+    cache_write: int | None = None
+    reasoning: int | None = None
 
 
 def normalize_log(
@@ -166,7 +189,8 @@ def normalize_log(
 
     status = _status(response.get("status"))
     url = _clean_text(request.get("url"), MAX_URL)
-    prompt_tokens, completion_tokens, total_tokens = _tokens(response_body)
+    usage = token_usage(response_body)
+    client_cost = _client_cost(item, response_body)
 
     stored_request = _mask_headers(dict(request), masked_headers)
     stored_response = _mask_headers(dict(response), masked_headers)
@@ -197,9 +221,14 @@ def normalize_log(
         status=status,
         is_success=status is None or 200 <= status < 300,
         latency_ms=_latency(response, md),
-        prompt_tokens=prompt_tokens,
-        completion_tokens=completion_tokens,
-        total_tokens=total_tokens,
+        prompt_tokens=usage.prompt,
+        completion_tokens=usage.completion,
+        total_tokens=usage.total,
+        cached_tokens=usage.cached,
+        cache_write_tokens=usage.cache_write,
+        reasoning_tokens=usage.reasoning,
+        cost_usd=client_cost,
+        price_source="client" if client_cost is not None else "",
         streaming=bool(response.get("streamingMode") is True or request_body.get("stream") is True),
         request=stored_request,
         response=stored_response,
@@ -331,35 +360,79 @@ def _latency(response, metadata) -> int | None:
     return None
 
 
-def _tokens(body) -> tuple[int | None, int | None, int | None]:
+def token_usage(body) -> TokenUsage:
+    """Token counts from an OpenAI (chat or Responses), Anthropic or Gemini response body."""
     usage = body.get("usage")
     if isinstance(usage, Mapping):
         prompt = _count(usage.get("prompt_tokens"))
         completion = _count(usage.get("completion_tokens"))
+        cached = _count(_nested(usage, "prompt_tokens_details", "cached_tokens"))
+        reasoning = _count(_nested(usage, "completion_tokens_details", "reasoning_tokens"))
+        cache_write = None
         if prompt is None and completion is None:
-            # Anthropic and OpenAI's Responses API; Anthropic counts cached input separately.
-            parts = [
-                _count(usage.get(name))
-                for name in (
-                    "input_tokens",
-                    "cache_creation_input_tokens",
-                    "cache_read_input_tokens",
-                )
-            ]
+            # Anthropic and OpenAI's Responses API. Anthropic's input_tokens leaves out the
+            # cache reads and writes; the Responses API's includes its cache reads.
+            cache_write = _count(usage.get("cache_creation_input_tokens"))
+            cached = _count(usage.get("cache_read_input_tokens"))
+            parts = [_count(usage.get("input_tokens")), cache_write, cached]
             present = [p for p in parts if p is not None]
-            prompt = sum(present) if present else None
+            prompt = min(sum(present), MAX_INT) if present else None
             completion = _count(usage.get("output_tokens"))
+            if cached is None:
+                cached = _count(_nested(usage, "input_tokens_details", "cached_tokens"))
+            reasoning = _count(_nested(usage, "output_tokens_details", "reasoning_tokens"))
         total = _count(usage.get("total_tokens"))
     else:
         google = body.get("usageMetadata")
         if not isinstance(google, Mapping):
-            return None, None, None
+            return TokenUsage()
         prompt = _count(google.get("promptTokenCount"))
         completion = _count(google.get("candidatesTokenCount"))
+        cached = _count(google.get("cachedContentTokenCount"))
+        cache_write = None
+        # Gemini counts thinking apart from the candidates, and bills it as output.
+        reasoning = _count(google.get("thoughtsTokenCount"))
+        if reasoning is not None:
+            completion = min((completion or 0) + reasoning, MAX_INT)
         total = _count(google.get("totalTokenCount"))
     if total is None and (prompt is not None or completion is not None):
         total = min((prompt or 0) + (completion or 0), MAX_INT)
-    return prompt, completion, total
+    return TokenUsage(prompt, completion, total, cached, cache_write, reasoning)
+
+
+def _nested(mapping, outer, inner):
+    value = mapping.get(outer)
+    return value.get(inner) if isinstance(value, Mapping) else None
+
+
+def _client_cost(item, response_body) -> Decimal | None:
+    """The cost in USD the log reports: a top-level `cost` (as Portkey's own log objects
+    carry), else `usage.cost` in the response (OpenRouter reports what it charged there)."""
+    if item.get("cost") is not None:
+        currency = item.get("cost_currency")
+        if currency is not None and str(currency).strip().upper() != "USD":
+            raise NormalizationError("cost_currency", "only USD costs are accepted")
+        cost = _usd(item["cost"])
+        if cost is None:
+            raise NormalizationError("cost", "must be a non-negative number of US dollars")
+        return cost
+    usage = response_body.get("usage")
+    if isinstance(usage, Mapping) and usage.get("cost") is not None:
+        return _usd(usage["cost"])
+    return None
+
+
+def _usd(value) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        # Through str(), so 0.1 stays 0.1 rather than the binary float's long expansion.
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        return None
+    if not amount.is_finite() or amount < 0 or amount > MAX_COST_USD:
+        return None
+    return amount.quantize(Decimal("1e-12"))
 
 
 def _event_time(item, metadata, received_at) -> datetime:

@@ -20,6 +20,7 @@ from logstore.ingestion.normalize import (
     normalize_log,
 )
 from logstore.models import IdempotencyRecord, Log, MetadataKey
+from logstore.pricing.costing import price_logs
 from logstore.query.search import index_for_search
 
 # Autocomplete needs the keys, not every one of a pathological client's thousands.
@@ -101,6 +102,8 @@ def store_logs(
         "log_ids": [str(i) for i in ids],
     }
     workspace_id, api_key_id = workspace.pk, api_key.pk if api_key else None
+    # Priced here, not in the normaliser: overrides are per workspace and live in the database.
+    price_logs(workspace_id, logs)
     new_keys = unseen_metadata_keys(workspace_id, logs)
     try:
         if idempotency_key or new_keys or connection.vendor != "postgresql":

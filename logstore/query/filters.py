@@ -12,6 +12,7 @@ to the query parameters it received. Parameters, all optional and combined with 
     prompt_tokens_min/max  completion_tokens_min/max   provider_model=openai__gpt-4o,...
     metadata=key=value  (repeatable; every pair must match the value's text form)
     feedback_min  feedback_max  (the trace's weighted feedback: sum(value*weight)/sum(weight))
+    cost_min  cost_max (USD)   priced=true|false (false: the logs shown as "no price")
 """
 
 from datetime import timedelta
@@ -267,6 +268,16 @@ class LogFilter(django_filters.FilterSet):
     )
     feedback_max = django_filters.NumberFilter(
         method="filter_feedback", label="Weighted feedback at most"
+    )
+
+    cost_min = django_filters.NumberFilter(
+        field_name="cost_usd", lookup_expr="gte", label="Cost at least (USD)"
+    )
+    cost_max = django_filters.NumberFilter(
+        field_name="cost_usd", lookup_expr="lte", label="Cost at most (USD)"
+    )
+    priced = django_filters.BooleanFilter(
+        field_name="cost_usd", lookup_expr="isnull", exclude=True, label="Has a price"
     )
 
     class Meta:

@@ -9,6 +9,8 @@ from django import template
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
+from logstore.query.presenters import cost_display
+
 register = template.Library()
 
 
@@ -96,3 +98,9 @@ def highlight(text, term):
         last = match.end()
     parts.append(escape(text[last:]))
     return mark_safe("".join(parts))  # noqa: S308 - every piece above is escaped
+
+
+@register.filter
+def usd(amount):
+    """`{{ log.cost_usd|usd }}`: a cost the one way every page shows it ("no price" for None)."""
+    return cost_display(amount)

@@ -1,4 +1,5 @@
-"""Aggregates for the charts page: per-bucket counts, errors, tokens and latency percentiles.
+"""Aggregates for the charts page: per-bucket counts, errors, tokens, cost and latency
+percentiles.
 
 Everything is computed in the database over a bounded window. PostgreSQL answers percentiles
 with `percentile_cont`; SQLite has no such aggregate, so there the latencies of the newest
@@ -8,6 +9,7 @@ with `percentile_cont`; SQLite has no such aggregate, so there the latencies of 
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from django.db import connection
 from django.db.models import (
@@ -28,6 +30,10 @@ from django.db.models.functions import Cast, TruncDay, TruncHour, TruncMinute
 MAX_WINDOW = timedelta(days=31)
 SQLITE_PERCENTILE_SAMPLE = 20_000
 BREAKDOWN_LIMIT = 10
+# Calls that used tokens but matched no price: shown as "no price", and counted apart so a
+# total never passes for complete when it is not.
+UNPRICED = Q(cost_usd__isnull=True, total_tokens__isnull=False)
+BREAKDOWN_ORDERS = ("requests", "cost")
 BREAKDOWN_FIELDS = {
     "model": "model",
     "user": "user",
@@ -58,6 +64,8 @@ class Bucket:
     tokens: int = 0
     p50: float | None = None
     p95: float | None = None
+    cost: Decimal = Decimal(0)  # of the calls with a price
+    unpriced: int = 0  # calls with usage but no price: the cost is a lower bound when > 0
 
     @property
     def error_rate(self):
@@ -90,6 +98,8 @@ class Series:
             "errors": errors,
             "error_pct": round(100 * errors / requests, 1) if requests else 0.0,
             "tokens": sum(b.tokens for b in self.buckets),
+            "cost": sum((b.cost for b in self.buckets), Decimal(0)),
+            "unpriced": sum(b.unpriced for b in self.buckets),
         }
 
 
@@ -151,6 +161,8 @@ def timeseries(queryset, start: datetime, end: datetime) -> Series:
         "requests": Count("pk"),
         "errors": Count("pk", filter=Q(is_success=False)),
         "tokens": Sum("total_tokens"),
+        "cost": Sum("cost_usd"),
+        "unpriced": Count("pk", filter=UNPRICED),
     }
     postgres = connection.vendor == "postgresql"
     if postgres:
@@ -182,6 +194,8 @@ def timeseries(queryset, start: datetime, end: datetime) -> Series:
                 tokens=row.get("tokens") or 0,
                 p50=row.get("p50"),
                 p95=row.get("p95"),
+                cost=row.get("cost") or Decimal(0),
+                unpriced=row.get("unpriced", 0),
             )
         )
         moment += step
@@ -218,10 +232,12 @@ class BreakdownRow:
     requests: int
     errors: int
     share: float
+    tokens: int = 0
+    cost: Decimal | None = None  # None: none of the value's calls has a price
 
 
-def breakdown(queryset, start, end, dimension, key="", limit=BREAKDOWN_LIMIT):
-    """Top `limit` values of a column (or of metadata `key`) by request count."""
+def breakdown(queryset, start, end, dimension, key="", limit=BREAKDOWN_LIMIT, order="requests"):
+    """Top `limit` values of a column (or of metadata `key`) by request count or by cost."""
     start, end, _ = clamp_window(start, end)
     rows = queryset.filter(created_at__gte=start, created_at__lt=end).order_by()
     if dimension == "metadata":
@@ -229,14 +245,30 @@ def breakdown(queryset, start, end, dimension, key="", limit=BREAKDOWN_LIMIT):
         column = "dim"
     else:
         column = BREAKDOWN_FIELDS[dimension]
+    ranking = (
+        ("-requests", column) if order != "cost" else (F("cost").desc(nulls_last=True), column)
+    )
     grouped = list(
         rows.values(column)
-        .annotate(requests=Count("pk"), errors=Count("pk", filter=Q(is_success=False)))
-        .order_by("-requests", column)[:limit]
+        .annotate(
+            requests=Count("pk"),
+            errors=Count("pk", filter=Q(is_success=False)),
+            tokens=Sum("total_tokens"),
+            cost=Sum("cost_usd"),
+        )
+        .order_by(*ranking)[:limit]
     )
-    top = grouped[0]["requests"] if grouped else 0
+    measure = "cost" if order == "cost" else "requests"
+    top = (grouped[0][measure] or 0) if grouped else 0
     return [
-        BreakdownRow(row[column], row["requests"], row["errors"], row["requests"] / top)
+        BreakdownRow(
+            row[column],
+            row["requests"],
+            row["errors"],
+            float((row[measure] or 0) / top) if top else 0.0,
+            row["tokens"] or 0,
+            row["cost"],
+        )
         for row in grouped
     ]
 
@@ -257,15 +289,18 @@ def nice_max(value):
     return 10 * magnitude
 
 
-def bars(buckets, attribute, *, width=WIDTH, height=HEIGHT, overlay=None):
-    """One rect per bucket (x, y, w, h) scaled to the largest value; `overlay` stacks a part."""
+def bars(buckets, attribute, *, width=WIDTH, height=HEIGHT, overlay=None, label=str):
+    """One rect per bucket (x, y, w, h) scaled to the largest value; `overlay` stacks a part.
+
+    `label` formats a value for people (the axis and the tooltips), e.g. a cost as dollars.
+    """
     values = [getattr(b, attribute) or 0 for b in buckets]
-    top = nice_max(max(values, default=0))
+    top = nice_max(float(max(values, default=0)))
     slot = width / max(len(buckets), 1)
     gap = 1 if slot > 3 else 0
     out = []
     for index, (bucket, value) in enumerate(zip(buckets, values, strict=True)):
-        h = value / top * height
+        h = float(value) / top * height
         item = {
             "x": round(index * slot, 2),
             "w": round(max(slot - gap, 0.5), 2),
@@ -273,14 +308,21 @@ def bars(buckets, attribute, *, width=WIDTH, height=HEIGHT, overlay=None):
             "h": round(h, 2),
             "bucket": bucket,
             "value": value,
+            "label": label(value),
         }
         if overlay:
             part = getattr(bucket, overlay) or 0
-            oh = part / top * height
+            oh = float(part) / top * height
             item["overlay_y"], item["overlay_h"] = round(height - oh, 2), round(oh, 2)
             item["overlay_value"] = part
         out.append(item)
-    return {"bars": out, "max": top, "width": width, "height": height}
+    return {
+        "bars": out,
+        "max": top,
+        "max_label": label(Decimal(str(top)) if isinstance(top, float) else top),
+        "width": width,
+        "height": height,
+    }
 
 
 def lines(buckets, attributes, *, width=WIDTH, height=HEIGHT, scale=1.0):

@@ -6,6 +6,7 @@ careless client can even make a cycle; every span is still shown exactly once.
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 
 @dataclass(eq=False)
@@ -28,6 +29,8 @@ class Trace:
     duration_ms: float
     total_tokens: int
     errors: int
+    total_cost: Decimal | None = None  # of the spans with a price; None if none has one
+    unpriced: int = 0  # spans with usage but no price, so the total is a lower bound
 
     @property
     def span_count(self):
@@ -111,6 +114,7 @@ def build_trace(spans) -> Trace:
         node.offset_ms = (_start(node.span) - start) / timedelta(milliseconds=1)
         node.duration_ms = float(node.span.latency_ms or 0)
         end = max(end, _start(node.span) + timedelta(milliseconds=node.duration_ms))
+    costs = [n.span.cost_usd for n in rows if n.span.cost_usd is not None]
     return Trace(
         rows=rows,
         roots=roots,
@@ -118,6 +122,10 @@ def build_trace(spans) -> Trace:
         duration_ms=(end - start) / timedelta(milliseconds=1),
         total_tokens=sum(n.span.total_tokens or 0 for n in rows),
         errors=sum(1 for n in rows if not n.span.is_success),
+        total_cost=sum(costs, Decimal(0)) if costs else None,
+        unpriced=sum(
+            1 for n in rows if n.span.cost_usd is None and n.span.total_tokens is not None
+        ),
     )
 
 

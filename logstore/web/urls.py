@@ -13,6 +13,7 @@ urlpatterns = [
     path("log/<uuid:log_id>/panel/", views.span_panel, name="span-panel"),
     path("traces/<path:trace_id>/", views.trace_detail, name="trace"),
     path("charts/", views.charts, name="charts"),
+    path("users/", views.users, name="users"),
     re_path(r"^export\.(?P<fmt>csv|jsonl)$", views.export, name="export"),
     path("saved-filters/", views.saved_filter_create, name="saved-filter-create"),
     path("saved-filters/<int:pk>/delete/", views.saved_filter_delete, name="saved-filter-delete"),

@@ -14,6 +14,7 @@ from logstore.core.jsoncodec import pretty
 from logstore.exports.writers import export_response
 from logstore.ingestion.feedback import trace_feedback
 from logstore.models import MetadataKey, SavedFilter
+from logstore.pricing.costing import explain as explain_price
 from logstore.query.access import logs_for, workspaces_for
 from logstore.query.filters import (
     MAX_SEARCH_LENGTH,
@@ -21,8 +22,8 @@ from logstore.query.filters import (
     TIME_PRESETS,
     page_feedback_scores,
 )
+from logstore.query.keyset import SORTS as LIST_SORTS
 from logstore.query.keyset import (
-    SORTS,
     InvalidCursor,
     Page,
     decode_cursor,
@@ -30,10 +31,12 @@ from logstore.query.keyset import (
     newer_than,
     sorted_page,
 )
+from logstore.query.presenters import cost_display
 from logstore.query.suggestions import SUGGESTED_FIELDS, recent_metadata_values, recent_values
 from logstore.web import charts as chart_service
 from logstore.web.conversation import conversation
 from logstore.web.forms import SavedFilterForm
+from logstore.web.groups import SORTS, group_totals
 from logstore.web.query import log_query, page_url
 from logstore.web.traces import build_trace, waterfall_bar
 
@@ -113,8 +116,8 @@ def _row_context(query, rows):
 def log_list(request):
     query = log_query(request)
     sort = request.GET.get("sort") or "time"
-    if sort not in SORTS:
-        query.errors.append(f"Sort: {sort!r} is not one of {', '.join(SORTS)}.")
+    if sort not in LIST_SORTS:
+        query.errors.append(f"Sort: {sort!r} is not one of {', '.join(LIST_SORTS)}.")
         sort = "time"
     try:
         page = sorted_page(
@@ -134,7 +137,7 @@ def log_list(request):
         **_row_context(query, _list_rows(query, page.rows)),
         "nav": "logs",
         "sort": sort,
-        "sorts": [(name, label) for name, (_, label) in SORTS.items()],
+        "sorts": [(name, label) for name, (_, label) in LIST_SORTS.items()],
         # Live tail follows the newest rows, so only the first page in time order offers it.
         "tail_url": ""
         if paged or sort != "time"
@@ -207,6 +210,7 @@ def log_detail(request, log_id):
         "metadata_items": sorted((log.metadata_index or {}).items()),
         "workspace_slug": workspace,
         "feedback": trace_feedback(log.workspace_id, log.trace_id),
+        "price": explain_price(log),
         # The list's search, marked where it matches (escaped like any other text).
         "search_term": request.GET.get("q", "").replace("\x00", "").strip()[:MAX_SEARCH_LENGTH],
     }
@@ -293,6 +297,8 @@ def charts(request):
     series = chart_service.timeseries(query.queryset, query.window_start, query.window_end)
     by = request.GET.get("by", "model")
     by_key = request.GET.get("by_key", "").strip()
+    order = request.GET.get("order", "requests")
+    order = order if order in chart_service.BREAKDOWN_ORDERS else "requests"
     breakdown, breakdown_error = [], ""
     if by == "metadata" and not by_key:
         breakdown_error = "Pick a metadata key to break down by."
@@ -300,11 +306,17 @@ def charts(request):
         breakdown_error = f"Cannot break down by {by!r}."
     else:
         breakdown = chart_service.breakdown(
-            query.queryset, query.window_start, query.window_end, by, by_key
+            query.queryset, query.window_start, query.window_end, by, by_key, order=order
         )
     buckets = series.buckets
     context = {
-        **_filter_context(query, reverse("web:charts"), by=by, by_key=by_key),
+        **_filter_context(
+            query,
+            reverse("web:charts"),
+            by=by,
+            by_key=by_key,
+            order=order if order == "cost" else "",
+        ),
         "nav": "charts",
         "series": series,
         "totals": series.totals,
@@ -312,6 +324,7 @@ def charts(request):
         "error_chart": chart_service.lines(buckets, ["error_rate"], scale=100),
         "latency_chart": chart_service.lines(buckets, ["p50", "p95"]),
         "tokens_chart": chart_service.bars(buckets, "tokens"),
+        "cost_chart": chart_service.bars(buckets, "cost", label=cost_display),
         "breakdown": breakdown,
         "breakdown_rows": [
             (row, _breakdown_url(query, by, by_key, row.value)) for row in breakdown
@@ -319,6 +332,8 @@ def charts(request):
         "breakdown_error": breakdown_error,
         "by": by,
         "by_key": by_key,
+        "order": order,
+        "order_choices": chart_service.BREAKDOWN_ORDERS,
         "by_choices": [*chart_service.BREAKDOWN_FIELDS, "metadata"],
         "sample_size": chart_service.SQLITE_PERCENTILE_SAMPLE,
     }
@@ -333,6 +348,66 @@ def _breakdown_url(query, by, by_key, value):
         pairs = [*query.params.getlist("metadata"), f"{by_key}={value}"]
         return page_url(reverse("web:log-list"), query, metadata=pairs)
     return page_url(reverse("web:log-list"), query, **{by: str(value)})
+
+
+@login_required
+@require_GET
+def users(request):
+    """Per user (or per value of a metadata key) in the window: who made the calls, who spent."""
+    query = log_query(request)
+    by_key = request.GET.get("by_key", "").replace("\x00", "").strip()[:256]
+    sort = request.GET.get("sort", "cost")
+    sort = sort if sort in SORTS else "cost"
+    descending = request.GET.get("dir", "desc") != "asc"
+    totals = group_totals(
+        query.queryset,
+        query.window_start,
+        query.window_end,
+        key=by_key,
+        sort=sort,
+        descending=descending,
+    )
+    path = reverse("web:users")
+    list_path = reverse("web:log-list")
+    rows = []
+    for row in totals.rows:
+        url = ""
+        if row.value not in (None, ""):
+            filter_by = {"metadata": [f"{by_key}={row.value}"]} if by_key else {"user": row.value}
+            url = page_url(list_path, query, **filter_by)
+        rows.append((row, url))
+    columns = [
+        (
+            name,
+            label,
+            page_url(
+                path,
+                query,
+                by_key=by_key,
+                sort=name,
+                dir="asc" if sort == name and descending else "desc",
+            ),
+        )
+        for name, label in (
+            ("value", by_key or "user"),
+            ("requests", "Requests"),
+            ("errors", "Errors"),
+            ("tokens", "Tokens"),
+            ("cost", "Cost"),
+            ("p95", "p95 latency"),
+            ("last_seen", "Last seen"),
+        )
+    ]
+    context = {
+        **_filter_context(query, path, by_key=by_key, sort=sort),
+        "nav": "users",
+        "totals": totals,
+        "rows": rows,
+        "columns": columns,
+        "by_key": by_key,
+        "sample_size": chart_service.SQLITE_PERCENTILE_SAMPLE,
+    }
+    return render(request, "logstore/users.html", context)
 
 
 @login_required

@@ -42,6 +42,7 @@ def test_it_lists_the_columns_newest_first(superuser_client, make_log):
         "span_name",
         "latency",
         "total_tokens",
+        "cost",
         "workspace",
     ]
 

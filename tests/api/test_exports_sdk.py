@@ -8,6 +8,7 @@ import pytest
 from portkey_ai.api_resources import exceptions as portkey_errors
 
 from logstore.exports.jobs import EXPORT_FIELDS
+from tests.payloads import openai_chat
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -81,6 +82,23 @@ def test_it_writes_every_field_when_none_are_requested(portkey, seed, immediate_
     assert row["response_time"] == 321
     assert row["total_units"] == 12
     assert row["request"]["body"]["model"] == "gpt-4o-mini"
+    # gpt-4o-mini at $0.15/$0.60 per million tokens: 9 in, 3 out.
+    assert (row["cost"], row["cost_currency"]) == (0.00000315, "USD")
+
+
+def test_it_exports_only_the_logs_in_a_cost_range(portkey, post_logs, immediate_tasks):
+    cheap, dear = openai_chat(model="gpt-4o-mini"), openai_chat(model="gpt-4o")
+    post_logs(cheap, dear, openai_chat(model="mystery-model"))
+    created = portkey.logs.exports.create(
+        filters={"cost_min": 0.00001}, requested_data=["ai_model", "cost"]
+    )
+    portkey.logs.exports.start(export_id=created.id)
+    assert wait_for_final_status(portkey, created.id).status == "success"
+    text = httpx.get(portkey.logs.exports.download(export_id=created.id).url).text
+    # gpt-4o: 9 × $2.50 + 3 × $10 per million tokens.
+    assert [json.loads(line) for line in text.splitlines()] == [
+        {"ai_model": "gpt-4o", "cost": 0.0000525}
+    ]
 
 
 def test_it_refuses_to_start_an_export_twice(portkey, seed, immediate_tasks):

@@ -3,6 +3,7 @@
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -20,6 +21,7 @@ class Span:
     latency_ms: int | None = 10
     total_tokens: int | None = None
     is_success: bool = True
+    cost_usd: Decimal | None = None
     id: uuid.UUID = field(default_factory=uuid.uuid4)
 
     @property
@@ -80,13 +82,15 @@ def test_it_handles_a_deep_chain_without_recursion():
 def test_it_totals_duration_tokens_and_errors():
     spans = [
         Span("root", at_ms=0, latency_ms=1000, total_tokens=None),
-        Span("a", "root", at_ms=100, latency_ms=200, total_tokens=30),
+        Span("a", "root", at_ms=100, latency_ms=200, total_tokens=30, cost_usd=Decimal("0.25")),
         Span("b", "root", at_ms=900, latency_ms=600, total_tokens=12, is_success=False),
+        Span("c", "root", at_ms=0, latency_ms=0, total_tokens=1, cost_usd=Decimal("0.0001")),
     ]
     trace = build_trace(spans)
     assert trace.duration_ms == 1500
-    assert trace.total_tokens == 42
+    assert trace.total_tokens == 43
     assert trace.errors == 1
+    assert (trace.total_cost, trace.unpriced) == (Decimal("0.2501"), 1)
     b = trace.rows[-1]
     assert b.offset_ms == 900
     assert waterfall_bar(b, trace.duration_ms) == (600.0, 400.0)

@@ -83,6 +83,31 @@ def test_xss_probes_stay_inert_on_every_page(page):
     assert_no_script_ran(page)
 
 
+def test_it_ranks_users_by_cost_and_follows_one_to_their_priced_logs(page):
+    page.click("nav a:has-text('Users')")
+    page.wait_for_url(re.compile(r"/users/"))
+    rows = page.locator("table.users-table tbody tr")
+    assert rows.count() > 1
+    costs = page.locator("table.users-table tbody td.cost")
+    assert costs.first.inner_text().startswith("$")
+    page.click("table.users-table th a:has-text('Requests')")
+    page.wait_for_url(re.compile(r"sort=requests"))
+    requests = [
+        int(t) for t in page.locator("table.users-table tbody td:nth-child(2)").all_inner_texts()
+    ]
+    assert requests == sorted(requests, reverse=True)
+    name = rows.first.locator("td a").first.inner_text()
+    rows.first.locator("td a").first.click()
+    page.wait_for_url(re.compile(r"user="))
+    assert page.locator("table.logs th", has_text="Cost").count() == 1
+    cells = page.locator("table.logs tbody td.cost").all_inner_texts()
+    assert cells and all(c.startswith("$") or c == "no price" or c == "" for c in cells), cells
+    assert name in page.locator("table.logs tbody").inner_text()
+    page.goto("/users/?by_key=feature")
+    assert page.locator("table.users-table th", has_text="feature").count() == 1
+    assert_no_script_ran(page)
+
+
 def test_it_keeps_other_workspaces_out_of_sight(page):
     page.goto("/?since=24h&user=globex-secret-user")
     assert page.locator("table.logs td.empty").count() == 1
@@ -98,6 +123,7 @@ def test_it_renders_the_screenshots(page):
         "detail": None,
         "trace": "/traces/trace-checkout-42/",
         "charts": "/charts/?since=24h",
+        "users": "/users/?since=24h",
     }
     for name, url in shots.items():
         if url is None:

@@ -59,7 +59,7 @@ def drop_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("logstore", "0005_ratelimit_unlogged")]
+    dependencies = [("logstore", "0006_cost")]
 
     operations = [
         migrations.AddField(
