@@ -26,6 +26,14 @@ def rows(results):
         f"{h['logs_per_s']:,} logs/s = {h['ratio_to_ceiling']:.0%} of (1)",
         TARGETS["2"],
     )
+    o = results.get("2b_otlp_batches")
+    if o:
+        yield (
+            "(2b) OTLP protobuf, batches of 100 spans",
+            f"{o['otlp_spans_per_s']:,} spans/s = {o['ratio_otlp_to_post_logs']:.0%} of the same "
+            f"spans by POST /logs ({o['post_logs_spans_per_s']:,} logs/s)",
+            "",
+        )
     yield (
         f"(3) POST /logs, one log, {s['connections']} connections",
         f"{logs['req_per_s']:,} req/s, p50 {logs['p50_ms']} ms, p99 {logs['p99_ms']} ms",

@@ -200,30 +200,7 @@ class Bench:
     def batches(self, items):
         size = 100
         bodies = [orjson.dumps(items[i : i + size]) for i in range(0, len(items), size)]
-        headers = {"x-portkey-api-key": self.raw_key}
-        queue = list(enumerate(bodies))
-        lock = threading.Lock()
-        failures = []
-
-        def worker():
-            while True:
-                with lock:
-                    if not queue:
-                        return
-                    _, body = queue.pop()
-                status, text = self.request("POST", "/v1/logs", body, headers)
-                if status != 200:
-                    failures.append((status, text[:200]))
-
-        threads = [threading.Thread(target=worker) for _ in range(self.args.clients)]
-        started = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        elapsed = time.perf_counter() - started
-        if failures:
-            raise RuntimeError(f"{len(failures)} batches failed, first: {failures[0]}")
+        elapsed = self.post_concurrently("/v1/logs", bodies)
         workers = children(self.gunicorn.pid)
         self.results["2_http_batches"] = {
             "logs": len(items),
@@ -235,6 +212,63 @@ class Bench:
                 len(items) / elapsed / self.results["1_ceiling_copy"]["rows_per_s"], 2
             ),
             "worker_peak_rss_mb": max(peak_rss_mb(pid) for pid in workers),
+        }
+
+    def post_concurrently(self, path, bodies, content_type="application/json"):
+        """Seconds to POST every body from `--clients` connections; any non-200 is fatal."""
+        headers = {"x-portkey-api-key": self.raw_key, "Content-Type": content_type}
+        queue = list(bodies)
+        lock = threading.Lock()
+        failures = []
+
+        def worker():
+            while True:
+                with lock:
+                    if not queue:
+                        return
+                    body = queue.pop()
+                status, text = self.request("POST", path, body, headers)
+                if status != 200:
+                    failures.append((status, text[:200]))
+
+        threads = [threading.Thread(target=worker) for _ in range(self.args.clients)]
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - started
+        if failures:
+            raise RuntimeError(f"{len(failures)} posts to {path} failed, first: {failures[0]}")
+        return elapsed
+
+    # --- (2b) the same spans as OTLP and as POST /logs -----------------------------------------
+    def otlp_batches(self, items):
+        from bench.otlp import as_post_logs_bodies, export_requests
+
+        size = 100
+        otlp_bodies = export_requests(items, size)
+        logs_bodies = as_post_logs_bodies(otlp_bodies)
+        otlp_path, protobuf = "/v1/otel/v1/traces", "application/x-protobuf"
+        # Untimed first batches pay for what either route pays once (new metadata keys, cold
+        # workers); then two alternating rounds, the best of each, to damp a shared machine.
+        self.post_concurrently(otlp_path, otlp_bodies[:1], protobuf)
+        self.post_concurrently("/v1/logs", logs_bodies[:1])
+        otlp, logs = [], []
+        for _ in range(2):
+            otlp.append(self.post_concurrently(otlp_path, otlp_bodies, protobuf))
+            logs.append(self.post_concurrently("/v1/logs", logs_bodies))
+        otlp, logs = min(otlp), min(logs)
+        self.results["2b_otlp_batches"] = {
+            "spans": len(items),
+            "batch_size": size,
+            "client_connections": self.args.clients,
+            "rounds": 2,
+            "otlp_protobuf_bytes_per_batch": round(sum(map(len, otlp_bodies)) / len(otlp_bodies)),
+            "post_logs_bytes_per_batch": round(sum(map(len, logs_bodies)) / len(logs_bodies)),
+            "otlp_spans_per_s": round(len(items) / otlp),
+            "post_logs_spans_per_s": round(len(items) / logs),
+            "ratio_otlp_to_post_logs": round(logs / otlp, 2),
         }
 
     # --- (3) single logs at 32 connections -----------------------------------------------------
@@ -457,9 +491,14 @@ class Bench:
         self.results["load_average_at_start"] = [round(x, 2) for x in os.getloadavg()]
         self.create_database()
         items = LogFactory(seed=1).batch(self.args.http_logs)
+        otlp_spans = self.args.otlp_spans
         steps = [
             (f"(1) COPY ceiling with {len(items):,} logs", lambda: self.ceiling(items)),
             ("(2) POST /logs in batches of 100", lambda: self.with_server(self.batches, items)),
+            (
+                "(2b) the same spans by OTLP and by POST /logs, batches of 100",
+                lambda: self.with_server(self.otlp_batches, LogFactory(seed=3).batch(otlp_spans)),
+            ),
             (
                 f"(3) single-log POST /logs at {self.args.connections} connections",
                 lambda: self.with_server(self.single_logs, LogFactory(seed=2).batch(2000)),
@@ -525,6 +564,7 @@ def main():
     parser.add_argument("--ten-million", action="store_true", help="(4) and (5) at 10M rows")
     parser.add_argument("--days", type=int, default=30, help="days the loaded rows span")
     parser.add_argument("--http-logs", type=int, default=20_000)
+    parser.add_argument("--otlp-spans", type=int, default=10_000)
     parser.add_argument("--ceiling-chunk", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=6, help="connections posting batches")
     parser.add_argument("--connections", type=int, default=32)

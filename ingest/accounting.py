@@ -1,6 +1,6 @@
-"""Accounting for every POST /logs once it is answered: per-key counters, a record of refused
-requests for the admin, and Prometheus metrics. It runs after the ingest transaction has
-committed, and a failure here never changes the client's answer."""
+"""Accounting for every ingest request (POST /logs, OTLP traces) once it is answered: per-key
+counters, a record of refused requests for the admin, and Prometheus metrics. It runs after the
+ingest transaction has committed, and a failure here never changes the client's answer."""
 
 import logging
 import time
@@ -17,7 +17,7 @@ from logstore.observability import metrics
 
 logger = logging.getLogger(__name__)
 
-INGEST_ROUTES = {"api-logs"}
+INGEST_ROUTES = {"api-logs", "api-otlp-traces"}
 # A client hammering past its rate limit would write a row per refusal; one a minute is enough.
 THROTTLED_RECORD_SECONDS = 60
 

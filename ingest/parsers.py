@@ -1,6 +1,8 @@
-"""JSON request parsing for the API: a size limit, and errors that say what is wrong."""
+"""Request bodies for the API: a size limit (compressed or not), and JSON parsing with errors
+that say what is wrong."""
 
 import json
+import zlib
 
 import orjson
 from django.conf import settings
@@ -59,8 +61,17 @@ def _decode(raw: bytes):
         raise exceptions.ParseError(f"The request body is not valid JSON: {exc}") from None
 
 
+# zlib's window bits: gzip's header and trailer, or zlib's (what HTTP calls "deflate").
+_DECOMPRESSORS = {
+    "gzip": 16 + zlib.MAX_WBITS,
+    "x-gzip": 16 + zlib.MAX_WBITS,
+    "deflate": zlib.MAX_WBITS,
+}
+
+
 def read_limited_body(django_request) -> bytes:
-    """The raw body, refusing anything over LOGSTORE_MAX_BODY_BYTES before reading it."""
+    """The raw body, refusing anything over LOGSTORE_MAX_BODY_BYTES before reading it, and
+    decoded from `Content-Encoding: gzip` or `deflate` up to the same limit."""
     limit = settings.LOGSTORE_MAX_BODY_BYTES
     try:
         length = int(django_request.META.get("CONTENT_LENGTH") or 0)
@@ -68,7 +79,28 @@ def read_limited_body(django_request) -> bytes:
         raise exceptions.ParseError("Invalid Content-Length header.") from None
     if length > limit:
         raise PayloadTooLarge(f"The request body is {length} bytes; the limit is {limit}.")
-    return django_request.body
+    encoding = django_request.META.get("HTTP_CONTENT_ENCODING", "").strip().lower()
+    if encoding in ("", "identity"):
+        return django_request.body
+    if encoding not in _DECOMPRESSORS:
+        raise exceptions.UnsupportedMediaType(
+            encoding, f"Content-Encoding {encoding} is not supported; send gzip, deflate or none."
+        )
+    return decompress(django_request.body, encoding, limit)
+
+
+def decompress(body: bytes, encoding: str, limit: int) -> bytes:
+    """Inflate at most `limit` bytes: a small body can expand a thousandfold (a zip bomb)."""
+    inflater = zlib.decompressobj(_DECOMPRESSORS[encoding])
+    try:
+        raw = inflater.decompress(body, limit + 1)
+    except zlib.error as exc:
+        raise exceptions.ParseError(f"The body is not valid {encoding}: {exc}.") from None
+    if len(raw) > limit or inflater.unconsumed_tail:
+        raise PayloadTooLarge(f"The request body decompresses to over the limit of {limit} bytes.")
+    if not inflater.eof:
+        raise exceptions.ParseError(f"The {encoding} body is truncated.")
+    return raw
 
 
 class LogJSONParser(BaseParser):

@@ -4,7 +4,7 @@ doubled slash the JS SDK produces from a base URL that ends in `/`."""
 from django.urls import re_path
 
 from ingest import openapi
-from ingest.views import exports, feedback
+from ingest.views import exports, feedback, otel
 from ingest.views import logs as views
 
 
@@ -20,6 +20,8 @@ EXPORT_ID = LOG_ID.replace("log_id", "export_id")
 FEEDBACK_ID = LOG_ID.replace("log_id", "feedback_id")
 
 urlpatterns = [
+    # OTLP exporters append /v1/traces to OTEL_EXPORTER_OTLP_ENDPOINT, Portkey's being .../v1/otel.
+    api_path("(?:otel/+)?v1/+traces", otel.OtlpTracesView.as_view(), "api-otlp-traces"),
     api_path("logs", views.LogCollectionView.as_view(), "api-logs"),
     api_path(rf"logs/+{LOG_ID}", views.LogDetailView.as_view(), "api-log-detail"),
     api_path("logs/+exports", exports.ExportCollectionView.as_view(), "api-exports"),

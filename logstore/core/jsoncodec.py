@@ -38,12 +38,17 @@ def pretty(value) -> tuple[str, int]:
     return text[:MAX_PRETTY_CHARS], len(text)
 
 
+def _reject_constant(name):
+    # The standard library reads NaN and Infinity, which JSON (and so storage) cannot hold.
+    raise ValueError(f"{name} is not valid JSON")
+
+
 def loads(text):
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
         try:
-            return json.loads(text)
+            return json.loads(text, parse_constant=_reject_constant)
         except RecursionError:
             raise JSONDepthError("nested too deeply") from None
 

@@ -3,7 +3,7 @@
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from operator import attrgetter
 
 from django.conf import settings
@@ -19,6 +19,7 @@ from logstore.ingestion.normalize import (
     NormalizedLog,
     normalize_log,
 )
+from logstore.ingestion.otlp import Rejection, Span, rejection_message, span_problem, span_to_log
 from logstore.models import IdempotencyRecord, Log, MetadataKey
 from logstore.pricing.costing import price_logs
 from logstore.query.search import index_for_search
@@ -68,18 +69,62 @@ def prepare_logs(
     items: Sequence[Mapping], headers: Mapping[str, str], *, batched: bool = True
 ) -> list[NormalizedLog]:
     """Normalise a batch; raises InvalidLog naming the first item that cannot be stored."""
-    defaults = HeaderDefaults.from_headers(headers)
-    masked = frozenset(name.lower() for name in settings.LOGSTORE_MASKED_HEADERS)
-    received_at = timezone.now()
+    normalize = normalizer(headers)
     prepared = []
     for index, item in enumerate(items):
         try:
-            prepared.append(
-                normalize_log(item, defaults, received_at=received_at, masked_headers=masked)
-            )
+            prepared.append(normalize(item))
         except NormalizationError as exc:
             raise InvalidLog(index, exc.path, exc.message, batched=batched) from exc
     return prepared
+
+
+def normalizer(headers: Mapping[str, str]):
+    """normalize_log with this request's header defaults, masked headers and arrival time."""
+    defaults = HeaderDefaults.from_headers(headers)
+    masked = frozenset(name.lower() for name in settings.LOGSTORE_MASKED_HEADERS)
+    received_at = timezone.now()
+    return partial(normalize_log, defaults=defaults, received_at=received_at, masked_headers=masked)
+
+
+class SpansRejected(Refused):
+    """Every span of the request was rejected: nothing to store, and the client must not retry."""
+
+    code = "spans_rejected"
+
+    def __init__(self, rejected: Sequence[Rejection]):
+        super().__init__(
+            rejection_message(rejected),
+            details=[
+                {"index": r.index, "span_id": r.span_id, "message": r.reason} for r in rejected
+            ],
+        )
+
+
+@dataclass(frozen=True)
+class SpanBatch:
+    logs: list[NormalizedLog]
+    rejected: list[Rejection]
+
+
+def prepare_spans(spans: Sequence[Span], headers: Mapping[str, str]) -> SpanBatch:
+    """Normalise every span as one log; a span that cannot be stored is rejected, not the batch.
+
+    Raises SpansRejected when no span can be stored."""
+    normalize = normalizer(headers)
+    logs, rejected = [], []
+    for index, span in enumerate(spans):
+        problem = span_problem(span)
+        if problem is None:
+            try:
+                logs.append(normalize(span_to_log(span)))
+                continue
+            except NormalizationError as exc:
+                problem = f"{exc.path}: {exc.message}"
+        rejected.append(Rejection(index, span.span_id, problem))
+    if rejected and not logs:
+        raise SpansRejected(rejected)
+    return SpanBatch(logs, rejected)
 
 
 def store_logs(
