@@ -12,8 +12,9 @@ from bench.logs import LogFactory
 from logstore.core.ids import uuid7
 from logstore.core.jsoncodec import dumps
 from logstore.ingestion.normalize import metadata_index
-from logstore.ingestion.store import log_rows, prepare_logs, row_plan
+from logstore.ingestion.store import prepare_logs
 from logstore.pricing.costing import price_logs
+from logstore.storage.orm import log_rows, row_plan
 
 
 def column_positions():

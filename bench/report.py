@@ -15,7 +15,25 @@ TARGETS = {
 }
 
 
+def backend_rows(results):
+    """(4) through the log store: PostgreSQL and ClickHouse (chDB) side by side."""
+    both = results.get("4_backends")
+    if not both:
+        return
+    pg, ch = both["postgresql"], both["clickhouse_chdb"]
+    for name in pg:
+        yield (
+            f"(4) {name}: PostgreSQL | ClickHouse (chDB)",
+            f"p95 {pg[name]['p95_ms']} ms | p95 {ch[name]['p95_ms']} ms "
+            f"(p50 {pg[name]['p50_ms']} | {ch[name]['p50_ms']})",
+            TARGETS["4"],
+        )
+
+
 def rows(results):
+    if "1_ceiling_copy" not in results:  # --only-queries
+        yield from backend_rows(results)
+        return
     c, h = results["1_ceiling_copy"], results["2_http_batches"]
     s, q, e = results["3_single_log"], results["4_queries"], results["5_export"]
     load = results["4_load"]
@@ -53,6 +71,7 @@ def rows(results):
     for name, value in q.items():
         if isinstance(value, dict):
             yield f"(4) {name}", f"p50 {value['p50_ms']} ms, p95 {value['p95_ms']} ms", TARGETS["4"]
+    yield from backend_rows(results)
     yield "(5) worker peak RSS during (2)", f"{h['worker_peak_rss_mb']} MB", TARGETS["5"]
     yield (
         f"(5) JSONL export of {e['rows']:,} rows",

@@ -1,4 +1,5 @@
-"""`make bench`: ingest throughput, latency, query times and memory on the local PostgreSQL.
+"""`make bench`: ingest throughput, latency, query times and memory on the local PostgreSQL,
+and (4)'s queries and pages on ClickHouse (in-process chDB) beside it.
 
 Creates its own database, starts gunicorn on 127.0.0.1 the way `make run` does, measures, prints
 a table, saves it as JSON under bench/results/, then stops the server and drops the database.
@@ -162,7 +163,8 @@ class Bench:
         from django.db import connection
 
         from logstore.core.ids import uuid7
-        from logstore.ingestion.store import copy_rows, log_rows, prepare_logs
+        from logstore.ingestion.store import prepare_logs
+        from logstore.storage.orm import copy_rows, log_rows
 
         logs = prepare_logs(items, {})
         rows = list(log_rows(self.workspace.pk, self.key.pk, [uuid7() for _ in logs], logs))
@@ -327,8 +329,8 @@ class Bench:
         self.stop_server()
 
         from bench.dataset import RowSource
-        from logstore.ingestion.store import copy_rows
         from logstore.models import Log
+        from logstore.storage.orm import copy_rows
 
         end = datetime.now(UTC)
         source = RowSource(
@@ -467,6 +469,11 @@ class Bench:
             **out,
         }
 
+    def backends(self):
+        from bench.backends import side_by_side
+
+        self.results["4_backends"] = side_by_side(self, percentile, ms)
+
     # --- (5) export memory ---------------------------------------------------------------------
     def export(self):
         started = time.perf_counter()
@@ -505,8 +512,11 @@ class Bench:
             ),
             (f"(4) loading {self.args.rows:,} rows with COPY", lambda: self.load(self.args.rows)),
             ("(4) queries", self.queries),
+            ("(4) the same through the log store: PostgreSQL, then ClickHouse", self.backends),
             ("(5) JSONL export of the workspace", self.export),
         ]
+        if self.args.only_queries:
+            steps = [step for step in steps if step[0].startswith("(4)")]
         for title, step in steps:
             print(title, flush=True)
             try:
@@ -571,6 +581,9 @@ def main():
     parser.add_argument("--single-seconds", type=float, default=15)
     parser.add_argument("--repeats", type=int, default=40)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--only-queries", action="store_true", help="only (4): load, then query both backends"
+    )
     args = parser.parse_args()
     if args.ten_million:
         args.rows = 10_000_000

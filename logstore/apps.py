@@ -10,6 +10,15 @@ def _ensure_partitions(sender, using, **kwargs):
     ensure_partitions(using=connections[using])
 
 
+def _migrate_clickhouse(sender, **kwargs):
+    """`migrate` also brings the ClickHouse schema up to date when CLICKHOUSE_URL is set."""
+    from logstore.storage import get_store
+
+    store = get_store()
+    if not store.transactional:
+        store.migrate()
+
+
 class LogstoreConfig(AppConfig):
     name = "logstore"
     verbose_name = "Log store"
@@ -20,3 +29,4 @@ class LogstoreConfig(AppConfig):
         from logstore.pricing import overrides  # noqa: F401 (forgets cached prices on change)
 
         post_migrate.connect(_ensure_partitions, sender=self, dispatch_uid="logstore-partitions")
+        post_migrate.connect(_migrate_clickhouse, sender=self, dispatch_uid="logstore-clickhouse")

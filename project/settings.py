@@ -5,6 +5,7 @@ message naming the variable.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -130,6 +131,18 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db["CONN_MAX_AGE"] = 0 if envbool("DB_POOL", True) else 60
     _db["CONN_HEALTH_CHECKS"] = not envbool("DB_POOL", True)
 DATABASES = {"default": _db}
+
+# --- ClickHouse (optional) ------------------------------------------------------------------
+# Set, logs live in ClickHouse (http[s]://user:pass@host:8123/database, or chdb:///data/dir
+# for the in-process engine); workspaces, keys and everything else stay in DATABASE_URL.
+CLICKHOUSE_URL = env("CLICKHOUSE_URL")
+if CLICKHOUSE_URL and urlsplit(CLICKHOUSE_URL).scheme not in {"http", "https", "chdb"}:
+    raise ImproperlyConfigured(
+        f"CLICKHOUSE_URL must start with http://, https:// or chdb://, got {CLICKHOUSE_URL!r}"
+    )
+# A cluster name makes the ClickHouse migrations create ReplicatedMergeTree tables behind a
+# Distributed table, ON CLUSTER (docs/clickhouse.md). Empty: one server.
+CLICKHOUSE_CLUSTER = env("CLICKHOUSE_CLUSTER")
 
 # --- Auth, i18n, static ---------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -111,3 +111,31 @@ def post_logs(api, make_api):
         return response.json()["log_ids"]
 
     return post
+
+
+@pytest.fixture(scope="session")
+def chdb_url(tmp_path_factory):
+    """One chDB data directory for the whole run: chDB allows one engine per process."""
+    return f"chdb://{tmp_path_factory.mktemp('chdb')}?database=logstore_test"
+
+
+@pytest.fixture
+def clickhouse(settings, db, chdb_url):
+    """Logs live in ClickHouse (in-process chDB) for this test, starting from an empty table."""
+    from logstore.storage import get_store
+
+    settings.CLICKHOUSE_URL = chdb_url
+    store = get_store()
+    store.migrate()
+    store.connection.command(f"TRUNCATE TABLE {store.layout.logs}")
+    return store
+
+
+@pytest.fixture(params=["orm", "clickhouse"])
+def log_store(request, db):
+    """Each log backend in turn: the Django database under test, then ClickHouse via chDB."""
+    from logstore.storage import get_store
+
+    if request.param == "clickhouse":
+        return request.getfixturevalue("clickhouse")
+    return get_store()

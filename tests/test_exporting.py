@@ -8,9 +8,11 @@ import pytest
 
 from logstore.exports.writers import csv_chunks, iter_logs, jsonl_chunks
 from logstore.models import Log
+from logstore.storage.port import LogCriteria
 from tests.payloads import openai_chat
 
 pytestmark = pytest.mark.django_db
+EVERYTHING = LogCriteria(workspace_ids=None)
 
 
 @pytest.fixture
@@ -23,23 +25,23 @@ def logs(api):
 
 
 def test_keyset_iteration_visits_every_log_once_newest_first(logs):
-    seen = [log.id for log in iter_logs(Log.objects.all(), chunk_size=2)]
+    seen = [log.id for log in iter_logs(EVERYTHING, chunk_size=2)]
     expected = list(Log.objects.order_by("-created_at", "-id").values_list("id", flat=True))
     assert seen == expected
     assert len(seen) == 7
 
 
 def test_iteration_stops_at_the_limit(logs):
-    assert len(list(iter_logs(Log.objects.all(), chunk_size=2, limit=5))) == 5
+    assert len(list(iter_logs(EVERYTHING, chunk_size=2, limit=5))) == 5
 
 
 def test_jsonl_has_one_parseable_line_per_log(logs):
-    lines = "".join(jsonl_chunks(Log.objects.all())).splitlines()
+    lines = "".join(jsonl_chunks(EVERYTHING)).splitlines()
     assert sorted(json.loads(line)["id"] for line in lines) == sorted(logs)
 
 
 def test_csv_neutralises_formula_cells(logs):
-    rows = list(csv.DictReader(io.StringIO("".join(csv_chunks(Log.objects.all())))))
+    rows = list(csv.DictReader(io.StringIO("".join(csv_chunks(EVERYTHING)))))
     assert len(rows) == 7
     assert any(r["user"].startswith("'=HYPERLINK") for r in rows)
     assert json.loads(rows[0]["request"])["body"]["model"] == "gpt-4o-mini"

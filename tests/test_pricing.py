@@ -214,9 +214,9 @@ def test_it_prices_by_provider_and_model(api, provider, priced):
     assert (log.price_source == "bundled") is priced
 
 
-def test_the_flat_rate_shortcut_agrees_with_genai_prices_for_every_model():
-    """bundled.flat_cost skips genai-prices' general calculation for flat token prices; it
-    must give the very same figure for every model in the table where it applies."""
+def test_the_token_price_shortcut_agrees_with_genai_prices_for_every_model():
+    """bundled.flat_cost skips genai-prices' general calculation for token prices; it must
+    give the very same figure for every model in the table where it applies."""
     from datetime import UTC, datetime
 
     from genai_prices import Usage as TableUsage
@@ -226,7 +226,11 @@ def test_the_flat_rate_shortcut_agrees_with_genai_prices_for_every_model():
     from logstore.pricing.costing import Usage
 
     now = datetime.now(UTC)
-    usages = [Usage(1000, 500), Usage(1000, 500, cached=300, cache_write=200)]
+    usages = [
+        Usage(1000, 500),
+        Usage(1000, 500, cached=300, cache_write=200),
+        Usage(300_000, 1000, cached=100_000),  # past the 200k tier of long-context prices
+    ]
     checked = 0
     for usage in usages:
         counts = {
@@ -244,4 +248,4 @@ def test_the_flat_rate_shortcut_agrees_with_genai_prices_for_every_model():
                 expected = model.calc_price(table_usage, provider, genai_request_timestamp=now)
                 assert fast == expected.total_price, (provider.id, model.id, usage)
                 checked += 1
-    assert checked > 2000  # most of the table is flat-priced
+    assert checked > 3 * 2000  # nearly the whole table, tiered prices included

@@ -6,8 +6,8 @@ from functools import cache
 
 from django.conf import settings
 from rest_framework import exceptions
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from ingest.errors import InvalidRequest
@@ -16,34 +16,59 @@ from ingest.serializers.logs import CustomLogSerializer
 from ingest.validation import flatten_errors
 from logstore.ingestion.feedback import trace_feedback
 from logstore.ingestion.store import prepare_logs, store_logs
-from logstore.models import SCOPE_LOGS_READ, SCOPE_LOGS_WRITE, Log
+from logstore.models import SCOPE_LOGS_READ, SCOPE_LOGS_WRITE
+from logstore.query.keyset import InvalidCursor
 from logstore.query.presenters import log_as_dict
 from logstore.query.selection import select_logs
+from logstore.storage import get_store
+from logstore.storage.port import without_bodies
+
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
 
 
-class LogCursorPagination(CursorPagination):
-    ordering = ("-created_at", "-id")
-    page_size = 50
-    page_size_query_param = "limit"
-    max_page_size = 200
-
-
-def filtered_logs(workspace, query_params):
-    selection = select_logs(Log.objects.filter(workspace=workspace), query_params, surface="api")
+def filtered_criteria(workspace, query_params):
+    selection = select_logs(query_params, surface="api", workspace_ids=[workspace.pk])
     if not selection.is_valid:
         [first, *_] = selection.details()
         raise InvalidRequest(
             f"Invalid filter {first['field']}: {first['message']}", details=selection.details()
         )
-    return selection.queryset.without_bodies("metadata")
+    return selection.criteria
+
+
+def page_size(query_params) -> int:
+    """`limit`, as DRF's paginators read it: a bad or missing value means the default."""
+    try:
+        size = int(query_params.get("limit", PAGE_SIZE))
+    except ValueError:
+        return PAGE_SIZE
+    return min(size, MAX_PAGE_SIZE) if size > 0 else PAGE_SIZE
 
 
 def list_logs(request):
-    paginator = LogCursorPagination()
-    logs = filtered_logs(request.auth.workspace, request.query_params)
-    page = paginator.paginate_queryset(logs, request)
-    return paginator.get_paginated_response(
-        [log_as_dict(log, include_bodies=False) for log in page]
+    """Newest first, keyset-paged: `cursor` is `o.<last row>` (older) or `n.<first row>`."""
+    criteria = filtered_criteria(request.auth.workspace, request.query_params)
+    direction, _, position = request.query_params.get("cursor", "").partition(".")
+    if direction and (direction not in {"o", "n"} or not position):
+        raise exceptions.NotFound("Invalid cursor")
+    try:
+        page = get_store().page(
+            criteria,
+            after=position if direction == "o" else None,
+            before=position if direction == "n" else None,
+            size=page_size(request.query_params),
+            columns=without_bodies("metadata"),
+        )
+    except InvalidCursor:
+        raise exceptions.NotFound("Invalid cursor") from None
+    url = request.build_absolute_uri()
+    return Response(
+        {
+            "next": page.older and replace_query_param(url, "cursor", f"o.{page.older}"),
+            "previous": page.newer and replace_query_param(url, "cursor", f"n.{page.newer}"),
+            "results": [log_as_dict(log, include_bodies=False) for log in page.rows],
+        }
     )
 
 
@@ -141,7 +166,7 @@ class LogDetailView(APIView):
     required_scope = SCOPE_LOGS_READ
 
     def get(self, request, log_id):
-        log = Log.objects.filter(workspace=request.auth.workspace, pk=log_id).first()
+        log = get_store().get(log_id, [request.auth.workspace.pk])
         if log is None:
             raise exceptions.NotFound("No log with this id.")
         return Response(

@@ -8,6 +8,8 @@ from django.contrib import admin, messages
 from django.http import QueryDict
 
 from logstore.query.filters import STATUS_CLASSES, TIME_PRESETS, LogFilter
+from logstore.storage import get_store
+from logstore.storage.port import LogCriteria
 
 # Suggestions for provider/model/environment come from this many newest rows, read through
 # the (created_at, id) index: a bounded read instead of a DISTINCT over the whole table.
@@ -15,13 +17,15 @@ RECENT_WINDOW = 2000
 CURSOR_VAR = "cursor"
 
 
-def recent_values(request, queryset):
+def recent_values(request, workspace_ids):
     """Distinct provider, model and environment among the newest visible logs, once per request."""
     cached = getattr(request, "_logstore_recent_values", None)
     if cached is None:
-        rows = queryset.order_by("-created_at", "-id").values_list(
-            "provider", "model", "environment"
-        )[:RECENT_WINDOW]
+        rows = get_store().recent_values(
+            LogCriteria(workspace_ids=tuple(workspace_ids)),
+            ("provider", "model", "environment"),
+            RECENT_WINDOW,
+        )
         columns = [set(), set(), set()]
         for row in rows:
             for column, value in zip(columns, row, strict=True):
@@ -71,6 +75,9 @@ class LogFilterListFilter(admin.ListFilter):
             for errors in filterset.errors.values():
                 messages.warning(request, f"{self.title}: {' '.join(errors)}")
             return queryset
+        # The changelist asks the log store for these (`changelist_criteria`); the queryset
+        # serves the ORM's bulk actions.
+        self.accepted_parameters = dict(self.used_parameters)
         return filterset.qs
 
     def hidden_inputs(self, changelist):
@@ -147,8 +154,8 @@ class StatusListFilter(InputListFilter):
 
 class RecentValuesListFilter(InputListFilter):
     def suggestions(self, name):
-        queryset = self.model_admin.get_queryset(self.request)
-        return recent_values(self.request, queryset)[name]
+        workspaces = self.model_admin.visible_workspaces(self.request)
+        return recent_values(self.request, [ws.pk for ws in workspaces])[name]
 
 
 class ProviderListFilter(RecentValuesListFilter):

@@ -8,19 +8,25 @@ from urllib.parse import urlencode
 from uuid import UUID
 
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
-from django.db.models import Q
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils.html import format_html
 
 from logstore.admin import list_filters as filters
 from logstore.core.jsoncodec import pretty
 from logstore.exports.writers import export_response
+from logstore.ingestion.searchtext import fold
 from logstore.models import Log
 from logstore.query.access import workspaces_for
-from logstore.query.keyset import InvalidCursor, keyset_page
+from logstore.query.filters import LogFilter
+from logstore.query.keyset import InvalidCursor
 from logstore.query.presenters import cost_display
-from logstore.query.search import filter_search
+from logstore.storage import get_store
+from logstore.storage.orm import criteria_q
+from logstore.storage.port import LogCriteria, without_bodies
 from logstore.templatetags.logstore_ui import format_time, short_id, status_badge
 
 CURSOR_VAR = filters.CURSOR_VAR
@@ -59,24 +65,64 @@ def pretty_json(value):
     )
 
 
-def search_condition(term):
-    """Exact matches only, each served by an index; `trace:…`, `user:…` etc. pick one column."""
+def search_criteria(term) -> dict:
+    """The search box as criteria: `text:…` searches prompts and responses only; `trace:…`,
+    `user:…` etc. match one column exactly; a bare term matches any column exactly, or the
+    text (through its index). Empty when nothing can be searched for."""
+    prefix, sep, rest = term.partition(":")
+    if sep and prefix.lower() == "text":
+        text = fold(rest).strip()
+        return {"text": text} if text else {}
+    pairs = search_pairs(term)
+    if not (sep and prefix.lower() in SEARCH_PREFIXES):
+        text = fold(term).strip()
+        if text:
+            pairs = (*pairs, ("search_text", text))
+    return {"any_of": pairs} if pairs else {}
+
+
+def search_pairs(term) -> tuple:
+    """Exact matches only, each served by an index; `trace:…`, `user:…` etc. pick one column.
+
+    (column, value) pairs of which a row must match one; none (a malformed id) matches all.
+    """
     prefix, sep, rest = term.partition(":")
     if sep and prefix.lower() in SEARCH_PREFIXES and rest.strip():
         columns = [SEARCH_PREFIXES[prefix.lower()]]
         term = rest.strip()
     else:
         columns = list(SEARCH_PREFIXES.values())
-    condition = Q()
+    pairs = []
     for column in columns:
         if column == "id":
             try:
-                condition |= Q(id=UUID(term))
+                pairs.append((column, UUID(term)))
             except ValueError:
                 continue
         else:
-            condition |= Q(**{column: term})
-    return condition
+            pairs.append((column, term))
+    return tuple(pairs)
+
+
+def changelist_criteria(request, changelist) -> LogCriteria:
+    """What the changelist shows, for the log store: the sidebar filters whose parameters
+    were valid, the search, and the workspaces this person may see."""
+    params = QueryDict(mutable=True)
+    for spec in changelist.filter_specs:
+        for name, values in getattr(spec, "accepted_parameters", {}).items():
+            params.setlist(name, values)
+    scope = [ws.pk for ws in visible_workspaces(request)]
+    nothing = False
+    chosen = request.GET.get(filters.WorkspaceListFilter.parameter_name)
+    if chosen is not None:
+        nothing = chosen not in {str(pk) for pk in scope}
+        scope = [int(chosen)] if not nothing else scope
+    filterset = LogFilter(params)
+    if not filterset.is_valid():  # each group was valid alone, and they share no parameter
+        raise IncorrectLookupParameters(filterset.errors)
+    criteria = filterset.criteria(workspace_ids=scope)
+    term = (changelist.query or "").strip()
+    return criteria.narrowed(**(search_criteria(term) if term else {}), nothing=nothing)
 
 
 class LogChangeList(ChangeList):
@@ -103,19 +149,17 @@ class LogChangeList(ChangeList):
         new_params = {CURSOR_VAR: None, **(new_params or {})}
         return super().get_query_string(new_params, remove)
 
-    def get_queryset(self, request, exclude_parameters=None):
-        queryset = super().get_queryset(request, exclude_parameters)
-        # The changelist shows no URL either; it can be as long as a body.
-        return queryset.without_bodies().defer("url")
-
     def get_results(self, request):
         cursor = request.GET.get(CURSOR_VAR) or None
+        self.criteria = changelist_criteria(request, self)
+        # The changelist shows no URL either; it can be as long as a body.
+        shown = {"columns": [c for c in without_bodies() if c != "url"], "with_workspace": True}
         try:
-            page = keyset_page(self.queryset, after=cursor, size=self.list_per_page)
+            page = get_store().page(self.criteria, after=cursor, size=self.list_per_page, **shown)
         except InvalidCursor as exc:
             messages.warning(request, f"{exc} Showing the newest logs.")
             cursor = None
-            page = keyset_page(self.queryset, size=self.list_per_page)
+            page = get_store().page(self.criteria, size=self.list_per_page, **shown)
         self.paginator = page
         self.result_list = page.rows
         self.result_count = len(page.rows)
@@ -244,8 +288,8 @@ class LogAdmin(admin.ModelAdmin):
             pk = UUID(str(object_id))
         except ValueError:
             return None
-        queryset = self.get_queryset(request).select_related("workspace", "api_key")
-        return queryset.filter(pk=pk).first()
+        ids = [ws.pk for ws in visible_workspaces(request)]
+        return get_store().get(pk, ids, with_workspace=True)
 
     def get_changelist(self, request, **kwargs):
         return LogChangeList
@@ -274,21 +318,19 @@ class LogAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
+        # Deleting single rows is an ORM-only convenience; retention removes logs elsewhere.
+        return request.user.is_active and request.user.is_superuser and get_store().transactional
 
     # --- search --------------------------------------------------------------------------
 
     def get_search_results(self, request, queryset, search_term):
+        # The changelist's rows come from the log store (`changelist_criteria`); this
+        # queryset serves only the ORM's bulk delete of the ticked, or all listed, rows.
         term = search_term.strip()
-        if not term:
+        changes = search_criteria(term) if term else {}
+        if not changes:
             return queryset, False
-        prefix, sep, rest = term.partition(":")
-        if sep and prefix.lower() == "text":
-            return filter_search(queryset, rest), False
-        exact = queryset.filter(search_condition(term))
-        if sep and prefix.lower() in SEARCH_PREFIXES:
-            return exact, False
-        return exact | filter_search(queryset, term), False
+        return queryset.filter(criteria_q(LogCriteria(workspace_ids=None, **changes))), False
 
     # --- columns and fields -----------------------------------------------------------------
 
@@ -353,16 +395,7 @@ class LogAdmin(admin.ModelAdmin):
     def parent_span_link(self, log):
         if not log.parent_span_id:
             return "— (root span)"
-        parent_id = (
-            Log.objects.filter(
-                workspace_id=log.workspace_id,
-                span_id=log.parent_span_id,
-                trace_id=log.trace_id,
-            )
-            .order_by("created_at")
-            .values_list("id", flat=True)
-            .first()
-        )
+        parent_id = get_store().first_span(log.workspace_id, log.trace_id, log.parent_span_id)
         if parent_id is None:
             return format_html("{} (not stored)", log.parent_span_id)
         return format_html(
@@ -385,14 +418,23 @@ class LogAdmin(admin.ModelAdmin):
 
     # --- actions ---------------------------------------------------------------------------
 
-    def _export(self, queryset, fmt):
-        # The changelist defers the bodies; an export needs them, in one query per chunk.
-        return export_response(queryset.defer(None).select_related("workspace"), fmt)
+    def selected_criteria(self, request) -> LogCriteria:
+        """The logs an action was asked for: the ticked rows, or everything the list shows."""
+        if request.POST.get("select_across") == "1":
+            return self.get_changelist_instance(request).criteria
+        ids = []
+        for value in request.POST.getlist(ACTION_CHECKBOX_NAME):
+            try:
+                ids.append(UUID(value))
+            except ValueError:
+                continue
+        scope = [ws.pk for ws in visible_workspaces(request)]
+        return LogCriteria(workspace_ids=tuple(scope), ids=tuple(ids), nothing=not ids)
 
     @admin.action(description="Export selected logs as JSONL", permissions=["view"])
     def export_jsonl(self, request, queryset):
-        return self._export(queryset, "jsonl")
+        return export_response(self.selected_criteria(request), "jsonl")
 
     @admin.action(description="Export selected logs as CSV", permissions=["view"])
     def export_csv(self, request, queryset):
-        return self._export(queryset, "csv")
+        return export_response(self.selected_criteria(request), "csv")

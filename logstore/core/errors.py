@@ -12,10 +12,23 @@ DATABASE_RETRY_AFTER_SECONDS = 5
 
 
 def error_body(message: str, error_type: str, details=None) -> dict:
+    message = _encodable(message)
     error = {"message": message, "type": error_type}
     if details:
-        error["details"] = details
+        error["details"] = _encodable(details)
     return {"message": message, "error": error}
+
+
+def _encodable(value):
+    """A client's text (a field name, say) may hold lone surrogates, which UTF-8 cannot carry;
+    they are shown escaped instead of failing the response."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, list):
+        return [_encodable(item) for item in value]
+    if isinstance(value, dict):
+        return {_encodable(key): _encodable(item) for key, item in value.items()}
+    return value
 
 
 def unavailable_body() -> dict:

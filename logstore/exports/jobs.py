@@ -17,9 +17,9 @@ from django.utils import timezone
 from logstore.core.jsoncodec import dumps
 from logstore.core.times import iso
 from logstore.exports.portkey_filters import ExportError, filters_to_params, page_limits
-from logstore.models import Log, LogExport
-from logstore.query.keyset import iter_chunks
+from logstore.models import LogExport
 from logstore.query.selection import select_logs
+from logstore.storage import get_store
 
 CHUNK_SIZE = 500
 # A running job publishes progress after every chunk; this long without any, its worker died.
@@ -95,23 +95,25 @@ def resolve_requested_data(requested) -> list[str]:
     return fields
 
 
-def select(filters, queryset):
-    """`queryset` narrowed by Portkey-form `filters`; raises ExportError if they are invalid."""
-    selection = select_logs(queryset, filters_to_params(filters), surface="export")
+def select(filters, workspace_ids=()):
+    """The criteria Portkey-form `filters` mean; raises ExportError if they are invalid."""
+    selection = select_logs(
+        filters_to_params(filters), surface="export", workspace_ids=workspace_ids
+    )
     if not selection.is_valid:
         [first, *_] = selection.details()
         raise ExportError(f"Invalid filter {first['field']}: {first['message']}")
-    return selection.queryset
+    return selection.criteria
 
 
 def matching_logs(workspace_id, filters):
-    """The workspace's logs that `filters` (Portkey form) select."""
-    return select(filters, Log.objects.filter(workspace_id=workspace_id))
+    """The criteria of the workspace's logs that `filters` (Portkey form) select."""
+    return select(filters, [workspace_id])
 
 
 def validate(filters, requested_data) -> list[str]:
     """Refuses what a job could not run; returns the canonical requested fields."""
-    select(filters, Log.objects.none())
+    select(filters)
     page_limits(filters)
     return resolve_requested_data(requested_data)
 
@@ -126,8 +128,8 @@ def count_matching(export: LogExport) -> int:
     rows however large the table is.
     """
     skip, size = page_limits(export.filters)
-    qs = matching_logs(export.workspace_id, export.filters).order_by()
-    return max(0, qs.values("pk")[: skip + size].count() - skip)
+    criteria = matching_logs(export.workspace_id, export.filters)
+    return max(0, get_store().count_upto(criteria, skip + size) - skip)
 
 
 def create_export(workspace, *, filters, requested_data=None, description="", created_by=""):
@@ -229,13 +231,13 @@ def export_path(export: LogExport) -> Path:
     return Path(settings.MEDIA_ROOT) / "exports" / str(export.workspace_id) / f"{export.pk}.jsonl"
 
 
-def skip_rows(qs, count):
+def skip_rows(criteria, count):
     """The row to continue after, having skipped `count` rows (fewer if there are fewer).
 
     Walked by keyset over the key columns only: no OFFSET, no bodies loaded.
     """
     last = None
-    for rows in iter_chunks(qs.only("id", "created_at"), size=min(count, 5000)):
+    for rows in get_store().chunks(criteria, size=min(count, 5000), columns=()):
         last = rows[min(count, len(rows)) - 1]
         count -= len(rows)
         if count <= 0:
@@ -279,14 +281,14 @@ def _write(export: LogExport, partial: Path) -> str:
     for name in fields:
         columns.update(EXPORT_FIELDS[name][0])
     skip, remaining = page_limits(export.filters)
-    qs = matching_logs(export.workspace_id, export.filters)
-    after = skip_rows(qs, skip) if skip else None
+    criteria = matching_logs(export.workspace_id, export.filters)
+    after = skip_rows(criteria, skip) if skip else None
     partial.parent.mkdir(parents=True, exist_ok=True)
     written = 0
     with partial.open("w", encoding="utf-8", newline="\n") as out:
         if skip and after is None:
             return Status.SUCCESS  # the requested page is past the last log
-        for rows in iter_chunks(qs.only(*columns), after=after):
+        for rows in get_store().chunks(criteria, size=CHUNK_SIZE, after=after, columns=columns):
             rows = rows[:remaining]
             for log in rows:
                 out.write(dumps({name: EXPORT_FIELDS[name][1](log) for name in fields}))

@@ -10,8 +10,8 @@ import io
 from django.http import StreamingHttpResponse
 
 from logstore.core.jsoncodec import dumps
-from logstore.query.keyset import iter_chunks
 from logstore.query.presenters import COST_FIELDS, DERIVED_FIELDS, cost_text, log_as_dict
+from logstore.storage import get_store
 
 CHUNK_SIZE = 500
 CSV_COLUMNS = [
@@ -29,10 +29,11 @@ FORMATS = {
 }
 
 
-def iter_logs(queryset, chunk_size=CHUNK_SIZE, limit=None):
-    """Every log of `queryset`, newest first, fetched `chunk_size` rows at a time."""
+def iter_logs(criteria, chunk_size=CHUNK_SIZE, limit=None):
+    """Every log `criteria` selects, newest first, fetched `chunk_size` rows at a time."""
     sent = 0
-    for rows in iter_chunks(queryset, chunk_size if limit is None else min(chunk_size, limit)):
+    size = chunk_size if limit is None else min(chunk_size, limit)
+    for rows in get_store().chunks(criteria, size=size, with_workspace=True):
         for log in rows:
             if limit is not None and sent >= limit:
                 return
@@ -40,16 +41,16 @@ def iter_logs(queryset, chunk_size=CHUNK_SIZE, limit=None):
             sent += 1
 
 
-def jsonl_chunks(queryset, limit=None):
-    for log in iter_logs(queryset, limit=limit):
+def jsonl_chunks(criteria, limit=None):
+    for log in iter_logs(criteria, limit=limit):
         yield dumps(log_as_dict(log)) + "\n"
 
 
-def csv_chunks(queryset, limit=None):
+def csv_chunks(criteria, limit=None):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    for log in iter_logs(queryset, limit=limit):
+    for log in iter_logs(criteria, limit=limit):
         data = log_as_dict(log)
         # Exact decimal text: a float would print a small cost as 7.5e-08.
         data["cost"] = cost_text(log.cost_usd)
@@ -76,10 +77,10 @@ def _cell(value):
     return text
 
 
-def export_response(queryset, fmt, filename="logs", limit=None):
+def export_response(criteria, fmt, filename="logs", limit=None):
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
-    chunks = jsonl_chunks(queryset, limit) if fmt == "jsonl" else csv_chunks(queryset, limit)
+    chunks = jsonl_chunks(criteria, limit) if fmt == "jsonl" else csv_chunks(criteria, limit)
     response = StreamingHttpResponse(chunks, content_type=FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     return response

@@ -1,10 +1,11 @@
 """Storing a batch of logs: normalise every item, then write them all in one transaction."""
 
+import hashlib
 import time
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache, partial
-from operator import attrgetter
+from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -12,7 +13,6 @@ from django.utils import timezone
 
 from logstore.core.errors import Refused
 from logstore.core.ids import uuid7
-from logstore.core.jsoncodec import dumps
 from logstore.ingestion.normalize import (
     HeaderDefaults,
     NormalizationError,
@@ -20,9 +20,9 @@ from logstore.ingestion.normalize import (
     normalize_log,
 )
 from logstore.ingestion.otlp import Rejection, Span, rejection_message, span_problem, span_to_log
-from logstore.models import IdempotencyRecord, Log, MetadataKey
+from logstore.models import IdempotencyRecord, MetadataKey
 from logstore.pricing.costing import price_logs
-from logstore.query.search import index_for_search
+from logstore.storage import get_store
 
 # Autocomplete needs the keys, not every one of a pathological client's thousands.
 MAX_METADATA_KEYS_PER_BATCH = 200
@@ -32,8 +32,6 @@ SEEN_KEYS_TTL_SECONDS = 600
 SEEN_KEYS_MAX = 50_000
 _seen_keys: set = set()
 _seen_keys_since = 0.0
-# Below this many rows a multi-row INSERT (one round trip) beats COPY (two).
-COPY_MIN_ROWS = 10
 
 
 class InvalidLog(Refused):
@@ -135,21 +133,22 @@ def store_logs(
     idempotency_key: str | None = None,
     request_hash: str = "",
 ) -> IngestResult:
-    """Write all of `logs` or none of them; the result is returned only after commit.
+    """Write all of `logs` or none of them; the result is returned only once they are stored.
 
     With an idempotency key, a repeat of the same request returns the first response and
     writes nothing; concurrent repeats wait on the key's unique constraint.
     """
-    ids = [uuid7() for _ in logs]
-    body = {
-        "status": "success",
-        "message": f"{len(ids)} log{'s' if len(ids) != 1 else ''} stored",
-        "log_ids": [str(i) for i in ids],
-    }
+    store = get_store()
     workspace_id, api_key_id = workspace.pk, api_key.pk if api_key else None
     # Priced here, not in the normaliser: overrides are per workspace and live in the database.
     price_logs(workspace_id, logs)
     new_keys = unseen_metadata_keys(workspace_id, logs)
+    if not store.transactional:
+        return _store_elsewhere(
+            store, workspace, api_key_id, logs, new_keys, idempotency_key, request_hash
+        )
+    ids = [uuid7() for _ in logs]
+    body = _success_body(ids)
     try:
         if idempotency_key or new_keys or connection.vendor != "postgresql":
             with transaction.atomic():
@@ -161,110 +160,84 @@ def store_logs(
                         status_code=200,
                         response=body,
                     )
-                write_logs(workspace_id, api_key_id, ids, logs)
+                store.insert(workspace_id, api_key_id, ids, logs)
                 if new_keys:
                     remember_metadata_keys(workspace_id, new_keys)
         else:
             # The common case is one COPY or one INSERT: a single statement is its own
             # transaction, and BEGIN and COMMIT would add two round trips to every request.
-            write_logs(workspace_id, api_key_id, ids, logs)
+            store.insert(workspace_id, api_key_id, ids, logs)
     except IntegrityError:
-        if not idempotency_key:
+        replay = _replay(workspace, idempotency_key, request_hash) if idempotency_key else None
+        if replay is None:
             raise
-        record = IdempotencyRecord.objects.filter(workspace=workspace, key=idempotency_key).first()
-        if record is None:
-            raise
-        if record.request_hash != request_hash:
-            raise IdempotencyConflict() from None
-        return IngestResult(record.status_code, record.response)
+        return replay
     return IngestResult(200, body)
 
 
-# Columns whose value is JSON text on the wire: serialised once per row, by orjson.
-_JSON_COLUMNS = frozenset({"request", "response", "metadata", "metadata_index"})
+def _success_body(ids) -> dict:
+    return {
+        "status": "success",
+        "message": f"{len(ids)} log{'s' if len(ids) != 1 else ''} stored",
+        "log_ids": [str(i) for i in ids],
+    }
 
 
-@cache
-def row_plan():
-    """(quoted column names, per-column getter) for Log, computed once per process.
+def _replay(workspace, idempotency_key, request_hash) -> IngestResult | None:
+    """The first response to this key (None if there is none); a different body conflicts."""
+    record = IdempotencyRecord.objects.filter(workspace=workspace, key=idempotency_key).first()
+    if record is None:
+        return None
+    if record.request_hash != request_hash:
+        raise IdempotencyConflict() from None
+    return IngestResult(record.status_code, record.response)
 
-    A getter takes (log_id, workspace_id, api_key_id, normalized_log) and returns the value
-    COPY writes: no model instance, no per-field get_db_prep_save, no per-row name tests.
+
+# Names idempotent batches' log ids: the same key and body always get the same ids.
+BATCH_ID_NAMESPACE = uuid.UUID("5f0c8f8e-3a1e-4c1e-9a57-6b1f0f3c9a21")
+
+
+def _store_elsewhere(store, workspace, api_key_id, logs, new_keys, idempotency_key, request_hash):
+    """Store in a backend outside the Django transaction (ClickHouse), then record the key.
+
+    No transaction spans both systems, so a retry must be harmless on its own: the batch's
+    insert carries a deduplication token, and with an Idempotency-Key both the token and the
+    log ids derive from (workspace, key, body). A process that died after the insert but
+    before recording the key thus answers the client's retry with the same ids, and the
+    backend drops the repeated insert instead of storing the batch twice.
     """
-    names, getters = [], []
-    for field in Log._meta.concrete_fields:
-        names.append(field.column)
-        name = field.attname
-        if name == "id":
-            getters.append(lambda log_id, ws, key, log: log_id)
-        elif name == "workspace_id":
-            getters.append(lambda log_id, ws, key, log: ws)
-        elif name == "api_key_id":
-            getters.append(lambda log_id, ws, key, log: key)
-        elif name in _JSON_COLUMNS:
-            get = attrgetter(name)
-            getters.append(lambda log_id, ws, key, log, get=get: _json_or_none(get(log)))
-        else:
-            get = attrgetter(name)
-            getters.append(lambda log_id, ws, key, log, get=get: get(log))
-    return tuple(names), tuple(getters)
-
-
-def _json_or_none(value):
-    return None if value is None else dumps(value)
-
-
-def log_rows(workspace_id, api_key_id, ids, logs: Sequence[NormalizedLog]):
-    """Rows in Log's concrete-field order, as COPY (or executemany) takes them."""
-    _, getters = row_plan()
-    for log_id, log in zip(ids, logs, strict=True):
-        yield [get(log_id, workspace_id, api_key_id, log) for get in getters]
-
-
-def copy_rows(cursor, table, rows):
-    """COPY `rows` (in Log's column order) into `table`; psycopg adapts them in C."""
-    names, _ = row_plan()
-    quoted = ", ".join(connection.ops.quote_name(n) for n in names)
-    with cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
-def write_logs(workspace_id, api_key_id, ids, logs: Sequence[NormalizedLog]):
-    """Insert rows with one statement on PostgreSQL (COPY, or INSERT for a few rows), one
-    executemany elsewhere."""
-    table = Log._meta.db_table
-    rows = log_rows(workspace_id, api_key_id, ids, logs)
-    names, _ = row_plan()
-    quoted = ", ".join(connection.ops.quote_name(n) for n in names)
-    placeholders = "(" + ", ".join(["%s"] * len(names)) + ")"
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            if len(logs) >= COPY_MIN_ROWS:
-                copy_rows(cursor.cursor, table, rows)
-                return
-            rows = list(rows)
-            cursor.execute(
-                f"INSERT INTO {table} ({quoted}) VALUES "  # noqa: S608
-                + ", ".join([placeholders] * len(rows)),
-                [value for row in rows for value in row],
-            )
-        return
-    # Other databases need Django's adaptation (UUIDs, datetimes), done per column type.
-    prepare = [None if f.attname in _JSON_COLUMNS else f for f in Log._meta.concrete_fields]
-    params = []
-    for row in rows:
-        for i, field in enumerate(prepare):
-            if field is not None:
-                row[i] = field.get_db_prep_save(row[i], connection)
-        params.append(row)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} ({quoted}) VALUES {placeholders}",  # noqa: S608
-            params,
-        )
-        if connection.vendor == "sqlite":
-            index_for_search(cursor, ids, [log.search_text for log in logs])
+    workspace_id = workspace.pk
+    if idempotency_key:
+        replay = _replay(workspace, idempotency_key, request_hash)
+        if replay is not None:
+            return replay
+        name = f"{workspace_id}:{idempotency_key}:{request_hash}"
+        ids = [uuid.uuid5(BATCH_ID_NAMESPACE, f"{name}:{i}") for i in range(len(logs))]
+        token = hashlib.sha256(name.encode()).hexdigest()
+    else:
+        ids = [uuid7() for _ in logs]
+        token = hashlib.sha256(b"".join(i.bytes for i in ids)).hexdigest()
+    body = _success_body(ids)
+    store.insert(workspace_id, api_key_id, ids, logs, dedup_token=token)
+    try:
+        with transaction.atomic():
+            if idempotency_key:
+                IdempotencyRecord.objects.create(
+                    workspace=workspace,
+                    key=idempotency_key,
+                    request_hash=request_hash,
+                    status_code=200,
+                    response=body,
+                )
+            if new_keys:
+                remember_metadata_keys(workspace_id, new_keys)
+    except IntegrityError:
+        # A concurrent repeat recorded the key first; its insert had this batch's token.
+        replay = _replay(workspace, idempotency_key, request_hash) if idempotency_key else None
+        if replay is None:
+            raise
+        return replay
+    return IngestResult(200, body)
 
 
 def unseen_metadata_keys(workspace_id, logs: Sequence[NormalizedLog]) -> list[str]:

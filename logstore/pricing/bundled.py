@@ -12,6 +12,7 @@ from functools import lru_cache
 import genai_prices
 from genai_prices import Usage
 from genai_prices.data_snapshot import find_provider_by_id, get_snapshot
+from genai_prices.types import TieredPrices
 
 # Our provider names (see ingestion.normalize.PROVIDER_HOSTS) where genai-prices spells them
 # differently. Providers missing here are passed through as they are.
@@ -75,24 +76,23 @@ def lookup(provider, model, usage, at: datetime) -> BundledPrice | None:
 MTOK = Decimal(1_000_000)
 TOKEN_RATES = ("input_mtok", "output_mtok", "cache_read_mtok", "cache_write_mtok")
 # Rates of units this usage never reports (so they add nothing); anything else, such as a
-# per-request fee or tiered prices, goes through genai-prices' own calculation.
+# per-request fee, goes through genai-prices' own calculation.
 UNUSED_RATES = frozenset({"cache_write_1h_mtok", "web_searches_kcount", "storage_searches_kcount"})
 
 
 def flat_cost(model_price, usage) -> Decimal | None:
-    """The cost at flat per-token rates, or None when the price is not that simple.
+    """The cost at per-token rates, or None when the price is not that simple.
 
     genai-prices' general calculation decomposes every unit it knows for every call (several
-    hundred microseconds); for the common flat text-token price this is the same sum, which
+    hundred microseconds); for text-token prices, flat or tiered, this is the same sum, which
     tests check against genai-prices for every model in the table.
     """
-    rates = model_price.__dict__
-    for key, rate in rates.items():
+    rates = {}
+    for key, rate in model_price.__dict__.items():
         if rate is None or key.startswith("_"):
             continue
         if key in TOKEN_RATES:
-            if not isinstance(rate, Decimal):
-                return None
+            rates[key] = _tier_rate(rate, usage.input or 0)
         elif key not in UNUSED_RATES:
             return None
     input_rate = rates.get("input_mtok") or Decimal(0)
@@ -107,6 +107,17 @@ def flat_cost(model_price, usage) -> Decimal | None:
         + (usage.output or 0) * (rates.get("output_mtok") or Decimal(0))
     )
     return total / MTOK
+
+
+def _tier_rate(rate, input_tokens) -> Decimal:
+    """A tiered price's rate for the whole call: the highest tier the call's input tokens
+    pass applies to every token (the providers' "cliff" pricing, as genai-prices has it)."""
+    if not isinstance(rate, TieredPrices):
+        return rate
+    for tier in reversed(rate.tiers):
+        if input_tokens > tier.start:
+            return tier.price
+    return rate.base
 
 
 def _or(rate, fallback):

@@ -1,7 +1,8 @@
 """The one definition of "which logs": shared by the admin, the web UI, the read API and exports.
 
-Every surface scopes the queryset to the caller's workspaces first, then applies `LogFilter`
-to the query parameters it received. Parameters, all optional and combined with AND:
+Every surface cleans the query parameters it received with `LogFilter` and asks the log
+store (`logstore.storage`) for the `LogCriteria` they mean, scoped to the caller's
+workspaces. Parameters, all optional and combined with AND:
 
     since=15m|1h|24h|7d|30d    or  start=<ISO time or epoch>  end=<…>  (explicit times win)
     q=<text>  (full-text search over prompts and responses; see logstore/query/search.py)
@@ -19,15 +20,12 @@ from datetime import timedelta
 
 import django_filters
 from django import forms
-from django.db import connection
-from django.db.models import Exists, F, FloatField, OuterRef, Q, Sum, TextField
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, NullIf
 from django.utils import timezone
 
 from logstore.ingestion.normalize import parse_time
-from logstore.models import Feedback, Log
-from logstore.query.search import filter_search
+from logstore.ingestion.searchtext import fold
+from logstore.models import Log
+from logstore.storage.port import CONTAINS_COLUMNS, EQUALITY_COLUMNS, LogCriteria
 
 TIME_PRESETS = {
     "15m": timedelta(minutes=15),
@@ -51,6 +49,14 @@ RANGES = (
 )
 TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
 FALSE_WORDS = frozenset({"false", "0", "no", "off"})
+# (column, lower-bound parameter, upper-bound parameter), both bounds inclusive.
+RANGE_PARAMETERS = (
+    ("latency_ms", "latency_min", "latency_max"),
+    ("total_tokens", "tokens_min", "tokens_max"),
+    ("prompt_tokens", "prompt_tokens_min", "prompt_tokens_max"),
+    ("completion_tokens", "completion_tokens_min", "completion_tokens_max"),
+    ("cost_usd", "cost_min", "cost_max"),
+)
 
 
 class MultipleValueField(forms.Field):
@@ -195,11 +201,6 @@ class ProviderModelField(CommaSeparatedField):
 class ListFilter(django_filters.Filter):
     field_class = IdListField
 
-    def filter(self, qs, value):
-        if not value:
-            return qs
-        return qs.filter(**{f"{self.field_name}__in": value})
-
 
 class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
@@ -226,13 +227,11 @@ class ProviderModelFilter(django_filters.Filter):
 
 
 class LogFilter(django_filters.FilterSet):
-    since = django_filters.ChoiceFilter(
-        choices=[(k, k) for k in TIME_PRESETS], method="filter_since", label="Time range"
-    )
+    since = django_filters.ChoiceFilter(choices=[(k, k) for k in TIME_PRESETS], label="Time range")
     start = EventTimeFilter(field_name="created_at", lookup_expr="gte")
     end = EventTimeFilter(field_name="created_at", lookup_expr="lt")
     q = django_filters.CharFilter(
-        method="filter_q", max_length=MAX_SEARCH_LENGTH, label="Text in prompts and responses"
+        max_length=MAX_SEARCH_LENGTH, label="Text in prompts and responses"
     )
     trace_id = ListFilter(label="Trace id(s)")
     span_id = ListFilter(label="Span id(s)")
@@ -245,8 +244,8 @@ class LogFilter(django_filters.FilterSet):
     user_contains = django_filters.CharFilter(field_name="user", lookup_expr="icontains")
     url_contains = django_filters.CharFilter(field_name="url", lookup_expr="icontains")
     span_name_contains = django_filters.CharFilter(field_name="span_name", lookup_expr="icontains")
-    status = StatusFilter(method="filter_status")
-    status_class = StatusClassFilter(method="filter_class")
+    status = StatusFilter()
+    status_class = StatusClassFilter()
     success = StrictBooleanFilter(field_name="is_success")
     latency_min = django_filters.NumberFilter(field_name="latency_ms", lookup_expr="gte")
     latency_max = django_filters.NumberFilter(field_name="latency_ms", lookup_expr="lte")
@@ -260,15 +259,11 @@ class LogFilter(django_filters.FilterSet):
     completion_tokens_max = django_filters.NumberFilter(
         field_name="completion_tokens", lookup_expr="lte"
     )
-    provider_model = ProviderModelFilter(method="filter_provider_model", label="Provider__model")
+    provider_model = ProviderModelFilter(label="Provider__model")
     streaming = StrictBooleanFilter()
-    metadata = MetadataFilter(method="filter_metadata")
-    feedback_min = django_filters.NumberFilter(
-        method="filter_feedback", label="Weighted feedback at least"
-    )
-    feedback_max = django_filters.NumberFilter(
-        method="filter_feedback", label="Weighted feedback at most"
-    )
+    metadata = MetadataFilter()
+    feedback_min = django_filters.NumberFilter(label="Weighted feedback at least")
+    feedback_max = django_filters.NumberFilter(label="Weighted feedback at most")
 
     cost_min = django_filters.NumberFilter(
         field_name="cost_usd", lookup_expr="gte", label="Cost at least (USD)"
@@ -276,7 +271,7 @@ class LogFilter(django_filters.FilterSet):
     cost_max = django_filters.NumberFilter(
         field_name="cost_usd", lookup_expr="lte", label="Cost at most (USD)"
     )
-    priced = django_filters.BooleanFilter(
+    priced = StrictBooleanFilter(
         field_name="cost_usd", lookup_expr="isnull", exclude=True, label="Has a price"
     )
 
@@ -285,108 +280,59 @@ class LogFilter(django_filters.FilterSet):
         fields = []
         form = LogFilterForm
 
-    def filter_since(self, qs, name, value):
-        data = self.form.cleaned_data
-        # An explicit From/To is what the person chose; a preset left in the form must not
-        # narrow it to their overlap.
-        if not value or data.get("start") or data.get("end"):
-            return qs
-        return qs.filter(created_at__gte=timezone.now() - TIME_PRESETS[value])
+    def filter_queryset(self, queryset):
+        # The ORM's compilation of the same criteria every backend receives.
+        from logstore.storage.orm import criteria_q
 
-    def filter_q(self, qs, name, value):
-        return filter_search(qs, value)
+        criteria = self.criteria(workspace_ids=None)
+        if criteria.matches_nothing:
+            return queryset.none()
+        return queryset.filter(criteria_q(criteria))
 
-    def filter_status(self, qs, name, value):
-        return qs.filter(status__in=value) if value else qs
-
-    def filter_class(self, qs, name, value):
-        if not value:
-            return qs
-        condition = Q()
-        for cls in value:
-            low = STATUS_CLASSES[cls]
-            condition |= Q(status__gte=low, status__lt=low + 100)
-        return qs.filter(condition)
-
-    def filter_metadata(self, qs, name, value):
-        return filter_metadata(qs, value)
-
-    def filter_provider_model(self, qs, name, value):
-        if not value:
-            return qs
-        condition = Q()
-        for provider, model in value:
-            condition |= Q(provider=provider, model=model)
-        return qs.filter(condition)
-
-    def filter_feedback(self, qs, name, value):
-        low = self.form.cleaned_data.get("feedback_min")
-        high = self.form.cleaned_data.get("feedback_max")
-        # Both bounds go into one subquery, applied once, by whichever filter runs first.
-        if value is None or (name == "feedback_max" and low is not None):
-            return qs
-        return filter_weighted_feedback(qs, low, high)
+    def criteria(self, *, workspace_ids, now=None) -> LogCriteria:
+        """The cleaned parameters as one backend-neutral value (call after is_valid())."""
+        return criteria_from(self.form.cleaned_data, workspace_ids=workspace_ids, now=now)
 
 
-def weighted_feedback_scores(low=None, high=None):
-    """(workspace_id, trace_id) of traces whose weighted feedback lies in [low, high]."""
-    scores = (
-        Feedback.objects.values("workspace_id", "trace_id")
-        .annotate(
-            score=Sum(F("value") * F("weight"), output_field=FloatField())
-            / NullIf(Sum("weight"), 0.0, output_field=FloatField())
-        )
-        .filter(score__isnull=False)
+def criteria_from(data, *, workspace_ids, now=None) -> LogCriteria:
+    """LogFilter's cleaned data as a `LogCriteria`; `since` is resolved against `now`."""
+    starts = [data["start"]] if data.get("start") else []
+    # An explicit From/To is what the person chose; a preset left in the form must not
+    # narrow it to their overlap.
+    if data.get("since") and not (data.get("start") or data.get("end")):
+        starts.append((now or timezone.now()) - TIME_PRESETS[data["since"]])
+    ranges = []
+    for column, low, high in RANGE_PARAMETERS:
+        bounds = (data.get(low), data.get(high))
+        if bounds != (None, None):
+            ranges.append((column, *(None if b is None else float(b) for b in bounds)))
+    return LogCriteria(
+        workspace_ids=None if workspace_ids is None else tuple(workspace_ids),
+        start=max(starts) if starts else None,
+        end=data.get("end"),
+        trace_ids=tuple(data.get("trace_id") or ()),
+        span_ids=tuple(data.get("span_id") or ()),
+        equals=tuple((c, data[c]) for c in EQUALITY_COLUMNS if data.get(c)),
+        statuses=tuple(data.get("status") or ()),
+        status_ranges=tuple(
+            (STATUS_CLASSES[c], STATUS_CLASSES[c] + 100) for c in data.get("status_class") or ()
+        ),
+        success=data.get("success"),
+        streaming=data.get("streaming"),
+        priced=data.get("priced"),
+        ranges=tuple(ranges),
+        provider_models=tuple(data.get("provider_model") or ()),
+        metadata=tuple(data.get("metadata") or ()),
+        feedback_min=_float_or_none(data.get("feedback_min")),
+        feedback_max=_float_or_none(data.get("feedback_max")),
+        text=fold(data.get("q") or "").strip(),
+        contains=tuple(
+            (column, data[f"{column}_contains"])
+            for column in CONTAINS_COLUMNS
+            if data.get(f"{column}_contains")
+        ),
     )
-    if low is not None:
-        scores = scores.filter(score__gte=low)
-    if high is not None:
-        scores = scores.filter(score__lte=high)
-    return scores
 
 
-def filter_weighted_feedback(qs, low=None, high=None):
-    """Logs whose trace's weighted feedback, sum(value*weight)/sum(weight), is in range.
-
-    The uncorrelated `trace_id IN (...)` lets PostgreSQL aggregate the feedback table once and
-    join it to the trace index; the correlated EXISTS then keeps another workspace's feedback
-    for the same trace id from matching.
-    """
-    scores = weighted_feedback_scores(low, high)
-    same_trace = scores.filter(workspace_id=OuterRef("workspace_id"), trace_id=OuterRef("trace_id"))
-    return qs.filter(trace_id__in=scores.values("trace_id")).filter(Exists(same_trace))
-
-
-def filter_metadata(qs, pairs):
-    """Logs whose metadata has every (key, value) pair, comparing the value's text form.
-
-    PostgreSQL answers one `@>` containment from the GIN index on metadata_index; other
-    databases compare each key's extracted text.
-    """
-    if not pairs:
-        return qs
-    if connection.vendor == "postgresql":
-        wanted = {}
-        for key, value in pairs:
-            if wanted.get(key, value) != value:
-                return qs.none()  # one key cannot hold two different values
-            wanted[key] = value
-        return qs.filter(metadata_index__contains=wanted)
-    for number, (key, value) in enumerate(pairs):
-        alias = f"_metadata_{number}"
-        # Cast, or the exact lookup would compare JSON values instead of text.
-        extracted = Cast(KeyTextTransform(key, "metadata_index"), TextField())
-        qs = qs.alias(**{alias: extracted}).filter(**{alias: value})
-    return qs
-
-
-def page_feedback_scores(logs) -> dict:
-    """{(workspace_id, trace_id): weighted score} for the traces of a page of logs, in one
-    query on the feedback table's (workspace, trace_id) index."""
-    traces = {log.trace_id for log in logs if log.trace_id}
-    if not traces:
-        return {}
-    scores = weighted_feedback_scores().filter(
-        workspace_id__in={log.workspace_id for log in logs}, trace_id__in=traces
-    )
-    return {(row["workspace_id"], row["trace_id"]): row["score"] for row in scores}
+def _float_or_none(value):
+    return None if value is None else float(value)

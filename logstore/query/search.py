@@ -11,9 +11,10 @@ time window, so partitions outside it are never read.
 """
 
 from django.db import connection
-from django.db.models import Value
+from django.db.models import Q, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import StrIndex
+from django.db.models.lookups import GreaterThan
 
 from logstore.ingestion.searchtext import fold
 
@@ -26,26 +27,26 @@ def is_short_term(text) -> bool:
     return 0 < len(fold(text or "").strip()) < MIN_INDEXED_CHARS
 
 
-def filter_search(queryset, text):
-    term = fold(text or "").strip()
-    if not term:
-        return queryset
+def search_q(within: Q, term: str) -> Q:
+    """Logs whose folded text contains `term` (already folded), among those `within` selects.
+
+    `within` only bounds a short term's scan to the newest SHORT_TERM_ROWS of its rows.
+    """
+    from logstore.models import Log
+
     if connection.vendor == "sqlite" and len(term) >= MIN_INDEXED_CHARS:
         phrase = '"' + term.replace('"', '""') + '"'
         # The table name is ours; the phrase is a parameter.
         sql = f"SELECT log_id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # noqa: S608
-        matching = RawSQL(sql, [phrase])  # noqa: S611
-        return queryset.filter(id__in=matching)
+        return Q(id__in=RawSQL(sql, [phrase]))  # noqa: S611
     if len(term) < MIN_INDEXED_CHARS:
-        newest = queryset.order_by("-created_at", "-id").values("id")[:SHORT_TERM_ROWS]
+        newest = Log.objects.filter(within).order_by("-created_at", "-id").values("id")
         # strpos, not LIKE: a LIKE with no trigram makes PostgreSQL read the whole GIN index.
-        return (
-            queryset.filter(id__in=newest)
-            .alias(_at=StrIndex("search_text", Value(term)))
-            .filter(_at__gt=0)
+        return Q(id__in=newest[:SHORT_TERM_ROWS]) & Q(
+            GreaterThan(StrIndex("search_text", Value(term)), 0)
         )
     # `contains` is a case-sensitive LIKE with its wildcards escaped; both sides are folded.
-    return queryset.filter(search_text__contains=term)
+    return Q(search_text__contains=term)
 
 
 def index_for_search(cursor, ids, texts):

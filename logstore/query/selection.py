@@ -1,4 +1,4 @@
-"""One path from query parameters to a filtered set of logs, for every surface.
+"""One path from query parameters to the log store's criteria, for every surface.
 
 Surfaces differ only in their default time window (`DEFAULT_WINDOWS`) and in how they show
 errors. Which parameters count, blank values, NUL characters, validation through `LogFilter`
@@ -12,7 +12,8 @@ from datetime import datetime
 from django.http import QueryDict
 from django.utils import timezone
 
-from logstore.query.filters import TIME_PRESETS, LogFilter
+from logstore.query.filters import LogFilter
+from logstore.storage.port import LogCriteria
 
 # Without a time bound a list would walk a workspace's whole history to fill sparse filters;
 # the admin and exports name their bounds explicitly or mean "all of it".
@@ -52,10 +53,10 @@ def contains_nul(query: Mapping) -> bool:
 
 @dataclass
 class Selection:
-    """The logs a query selects, or why it selects none."""
+    """The logs a query selects, as the log store's criteria, or why it selects none."""
 
     params: QueryDict  # the filter parameters in effect (default window included)
-    queryset: object
+    criteria: LogCriteria
     errors: dict  # parameter name -> list of messages; empty when the query is valid
     window_start: datetime | None
     window_end: datetime | None
@@ -81,39 +82,35 @@ class Selection:
         ]
 
 
-def select_logs(queryset, query: Mapping, *, surface: str) -> Selection:
-    """`queryset` (already scoped to the caller's workspaces) narrowed by `query`'s filters."""
+def select_logs(query: Mapping, *, surface: str, workspace_ids) -> Selection:
+    """The logs of `workspace_ids` (the caller's scope; None: all) that `query` selects."""
     default_window = DEFAULT_WINDOWS[surface]
     params = filter_params(query, default_window=default_window)
+    scope = None if workspace_ids is None else tuple(workspace_ids)
     if contains_nul(query):
         # No database text column can hold NUL, so such a value could never match; the check
         # covers the surface's own parameters (chart breakdowns, columns) as well.
         return Selection(
             params=filter_params({}, default_window=default_window),
-            queryset=queryset.none(),
+            criteria=LogCriteria(workspace_ids=scope, nothing=True),
             errors={"filters": ["Filter values cannot contain NUL characters."]},
             window_start=None,
             window_end=None,
         )
-    filterset = LogFilter(params, queryset=queryset)
+    filterset = LogFilter(params)
     if not filterset.is_valid():
         return Selection(
             params=params,
-            queryset=queryset.none(),
+            criteria=LogCriteria(workspace_ids=scope, nothing=True),
             errors={name: list(messages) for name, messages in filterset.errors.items()},
             window_start=None,
             window_end=None,
         )
-    start, end = time_window(filterset.form.cleaned_data)
+    criteria = filterset.criteria(workspace_ids=scope, now=timezone.now())
     return Selection(
-        params=params, queryset=filterset.qs, errors={}, window_start=start, window_end=end
+        params=params,
+        criteria=criteria,
+        errors={},
+        window_start=criteria.start,
+        window_end=criteria.end,
     )
-
-
-def time_window(cleaned: Mapping) -> tuple[datetime | None, datetime | None]:
-    """The [start, end) a valid filter covers; None where it is unbounded."""
-    now = timezone.now()
-    starts = [d for d in (cleaned.get("start"),) if d]
-    if cleaned.get("since"):
-        starts.append(now - TIME_PRESETS[cleaned["since"]])
-    return (max(starts) if starts else None), cleaned.get("end")

@@ -7,9 +7,8 @@ than that sample is not offered, but typing it still filters.
 
 from collections import Counter
 
-from django.db.models import TextField
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast
+from logstore.storage import get_store
+from logstore.storage.port import LogCriteria
 
 SUGGESTED_FIELDS = ("model", "provider", "user")
 SAMPLE_ROWS = 5000
@@ -22,20 +21,16 @@ def _top(values, typed, limit):
     return [value for value, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))][:limit]
 
 
-def _newest(queryset):
-    return queryset.order_by("-created_at", "-id")[:SAMPLE_ROWS]
-
-
-def recent_values(queryset, field, typed="", limit=LIMIT) -> list[str]:
+def recent_values(criteria: LogCriteria, field, typed="", limit=LIMIT) -> list[str]:
     """Values of `field` (one of SUGGESTED_FIELDS) among the newest rows, containing `typed`."""
     if field not in SUGGESTED_FIELDS:
         raise ValueError(field)
-    return _top(_newest(queryset).values_list(field, flat=True), typed, limit)
+    rows = get_store().recent_values(criteria, (field,), SAMPLE_ROWS)
+    return _top((value for (value,) in rows), typed, limit)
 
 
-def recent_metadata_values(queryset, key, typed="", limit=LIMIT) -> list[str]:
+def recent_metadata_values(criteria: LogCriteria, key, typed="", limit=LIMIT) -> list[str]:
     """Text values of metadata `key` among the newest rows, containing `typed`."""
-    values = _newest(
-        queryset.annotate(_value=Cast(KeyTextTransform(key, "metadata_index"), TextField()))
-    ).values_list("_value", flat=True)
-    return _top(values, typed, limit)
+    rows = get_store().recent_values(criteria, ("metadata_index",), SAMPLE_ROWS)
+    values = ((index or {}).get(key) for (index,) in rows)
+    return _top((v if isinstance(v, str) else None for v in values), typed, limit)

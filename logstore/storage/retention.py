@@ -1,26 +1,20 @@
 """Retention: remove logs older than their workspace's `retention_days`, cheaply.
 
-On PostgreSQL a daily partition whose every row is past retention is detached and dropped
-whole; everything else (and everything on SQLite) is deleted in small batches, each its own
-short transaction, so no lock is held for long and replicas keep up.
+The log store does the removing (`LogStore.prune`): whole partitions where no workspace keeps
+a row (PostgreSQL's daily partitions, ClickHouse's), small bounded deletes otherwise. Expired
+idempotency records, which live in the Django database whatever the log store, go here in
+batches, each its own short transaction.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
 from django.utils import timezone
 
-from logstore.models import IdempotencyRecord, Log, Workspace
-from logstore.query.search import purge_search_index
-from logstore.storage.partitions import (
-    day_of_partition,
-    drop_partition,
-    existing_partitions,
-    is_partitioned,
-    partition_bounds,
-)
+from logstore.models import IdempotencyRecord, Workspace
+from logstore.storage import get_store
+from logstore.storage.orm import delete_in_batches
 
 DEFAULT_BATCH_SIZE = 5000
 IDEMPOTENCY_TTL = timedelta(hours=24)
@@ -56,83 +50,24 @@ def prune_logs(
     now = now or timezone.now()
     report = PruneReport(dry_run=dry_run)
     cutoffs = retention_cutoffs(now)
-    if any(cutoff is not None for cutoff in cutoffs.values()) and is_partitioned():
-        for name in droppable_partitions(cutoffs):
-            progress(f"{'would drop' if dry_run else 'dropping'} partition {name}")
-            if not dry_run:
-                drop_partition(name)
-            report.dropped_partitions.append(name)
+    result = get_store().prune(
+        cutoffs,
+        dry_run=dry_run,
+        batch_size=batch_size,
+        count_cap=DRY_RUN_COUNT_CAP,
+        progress=progress,
+    )
+    report.dropped_partitions = result.dropped_partitions
     slugs = dict(Workspace.objects.values_list("pk", "slug"))
-    for workspace_id, cutoff in sorted(cutoffs.items()):
-        if cutoff is None:
-            continue
-        expired = Log.objects.filter(workspace_id=workspace_id, created_at__lt=cutoff)
-        if dry_run:
-            # What the drops above would already have removed is not counted twice.
-            for name in report.dropped_partitions:
-                lower, upper = partition_bounds(day_of_partition(name))
-                expired = expired.exclude(created_at__gte=lower, created_at__lt=upper)
-            count = expired.order_by()[:DRY_RUN_COUNT_CAP].count()
-        else:
-            count = delete_in_batches(expired, batch_size)
-        if count:
-            progress(
-                f"{'would delete' if dry_run else 'deleted'} {count} log(s) of "
-                f"{slugs[workspace_id]} older than {cutoff:%Y-%m-%d %H:%M} UTC"
-            )
-            report.deleted_logs[slugs[workspace_id]] = count
-    if report.deleted_logs and not dry_run:
-        purge_search_index()
+    for workspace_id, count in sorted(result.deleted.items()):
+        progress(
+            f"{'would delete' if dry_run else 'deleted'} {count} log(s) of "
+            f"{slugs[workspace_id]} older than {cutoffs[workspace_id]:%Y-%m-%d %H:%M} UTC"
+        )
+        report.deleted_logs[slugs[workspace_id]] = count
     old_records = IdempotencyRecord.objects.filter(created_at__lt=now - idempotency_ttl)
     if dry_run:
         report.deleted_idempotency_records = old_records.order_by()[:DRY_RUN_COUNT_CAP].count()
     else:
         report.deleted_idempotency_records = delete_in_batches(old_records, batch_size)
     return report
-
-
-def droppable_partitions(cutoffs: dict[int, datetime | None]) -> list[str]:
-    """Daily partitions in which no row can still be within its workspace's retention.
-
-    A row is kept while created_at >= its workspace's cutoff, and every row of a partition is
-    older than its upper bound; so only workspaces whose cutoff is before that bound (or who
-    keep forever) can hold rows that must stay, and one indexed probe per partition asks
-    whether any of theirs is there. Rows of deleted workspaces keep nothing alive.
-    """
-    droppable = []
-    for day, name in sorted(existing_partitions().items()):
-        _, upper = partition_bounds(day)
-        keepers = [pk for pk, cutoff in cutoffs.items() if cutoff is None or cutoff < upper]
-        if len(keepers) == len(cutoffs):
-            break  # later partitions are newer still: nothing there is expired everywhere
-        if keepers:
-            with connection.cursor() as cursor:
-                # The (workspace_id, created_at, id) index answers this without a scan.
-                cursor.execute(
-                    f"SELECT EXISTS (SELECT 1 FROM {name} WHERE workspace_id = ANY(%s))",  # noqa: S608
-                    [keepers],
-                )
-                if cursor.fetchone()[0]:
-                    continue
-        droppable.append(name)
-    return droppable
-
-
-def delete_in_batches(queryset, batch_size: int) -> int:
-    """Delete `queryset` oldest first, `batch_size` rows per short transaction."""
-    total = 0
-    has_created_at = any(f.name == "created_at" for f in queryset.model._meta.concrete_fields)
-    columns = ("pk", "created_at") if has_created_at else ("pk",)
-    while True:
-        with transaction.atomic():
-            batch = list(queryset.order_by("created_at").values_list(*columns)[:batch_size])
-            if not batch:
-                return total
-            victims = queryset.model.objects.filter(pk__in=[row[0] for row in batch])
-            if has_created_at:
-                # The time range lets PostgreSQL touch only the partitions these rows are in.
-                victims = victims.filter(created_at__gte=batch[0][1], created_at__lte=batch[-1][1])
-            deleted, _ = victims.delete()
-            total += deleted
-        if len(batch) < batch_size:
-            return total

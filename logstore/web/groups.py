@@ -16,13 +16,8 @@ from django.db.models import Count, F, Max, Q, Sum, TextField
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
-from logstore.web.charts import (
-    SQLITE_PERCENTILE_SAMPLE,
-    UNPRICED,
-    PercentileCont,
-    clamp_window,
-    percentile,
-)
+from logstore.query.series import clamp_window, percentile
+from logstore.storage.orm import SQLITE_PERCENTILE_SAMPLE, UNPRICED, PercentileCont
 
 MAX_GROUPS = 100
 # Sort keys people can ask for, and the aggregate each orders by.

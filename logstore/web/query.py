@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 from django.http import QueryDict
 from django.utils import timezone
 
-from logstore.query.access import logs_for, workspaces_for
+from logstore.query.access import workspaces_for
 from logstore.query.filters import TIME_PRESETS
 from logstore.query.search import MIN_INDEXED_CHARS, SHORT_TERM_ROWS, is_short_term
 from logstore.query.selection import DEFAULT_WINDOWS, select_logs
+from logstore.storage.port import LogCriteria
 
 MAX_COLUMNS = 8
 
@@ -22,7 +23,7 @@ MAX_COLUMNS = 8
 @dataclass
 class LogQuery:
     params: QueryDict  # the filter parameters in effect (default window included)
-    queryset: object
+    criteria: LogCriteria  # what the log store is asked for
     errors: list[str]
     window_start: datetime
     window_end: datetime
@@ -58,10 +59,8 @@ def log_query(request) -> LogQuery:
     user = request.user
     workspaces = list(workspaces_for(user))
     errors = []
-    # The literal ids, beside logs_for's subquery, let PostgreSQL walk each partition's
-    # (workspace, created_at) index in order instead of sorting every match (100k rows: 4 ms
-    # instead of 100 ms).
-    queryset = logs_for(user).filter(workspace_id__in=[w.pk for w in workspaces])
+    scope = [w.pk for w in workspaces]
+    nothing = False
 
     workspace = None
     slug = request.GET.get("workspace", "").strip()
@@ -69,12 +68,13 @@ def log_query(request) -> LogQuery:
         workspace = next((w for w in workspaces if w.slug == slug), None)
         if workspace is None:
             errors.append(f"Workspace {slug!r} does not exist or is not yours.")
-            queryset = queryset.none()
+            nothing = True
         else:
-            queryset = queryset.filter(workspace=workspace)
+            scope = [workspace.pk]
 
-    selection = select_logs(queryset, request.GET, surface="web")
+    selection = select_logs(request.GET, surface="web", workspace_ids=scope)
     errors.extend(selection.messages())
+    criteria = selection.criteria.narrowed(nothing=True) if nothing else selection.criteria
     now = timezone.now()
     window_end = selection.window_end or now
     window_start = selection.window_start or window_end - TIME_PRESETS[DEFAULT_WINDOWS["web"]]
@@ -96,7 +96,7 @@ def log_query(request) -> LogQuery:
         columns = columns[:MAX_COLUMNS]
     return LogQuery(
         params=selection.params,
-        queryset=selection.queryset,
+        criteria=criteria,
         errors=errors,
         window_start=window_start,
         window_end=window_end,

@@ -12,27 +12,19 @@ from django.views.decorators.http import require_GET, require_POST
 
 from logstore.core.jsoncodec import pretty
 from logstore.exports.writers import export_response
-from logstore.ingestion.feedback import trace_feedback
+from logstore.ingestion.feedback import page_feedback_scores, trace_feedback
 from logstore.models import MetadataKey, SavedFilter
 from logstore.pricing.costing import explain as explain_price
-from logstore.query.access import logs_for, workspaces_for
-from logstore.query.filters import (
-    MAX_SEARCH_LENGTH,
-    STATUS_CLASSES,
-    TIME_PRESETS,
-    page_feedback_scores,
-)
+from logstore.query.access import scope_for, workspaces_for
+from logstore.query.filters import MAX_SEARCH_LENGTH, STATUS_CLASSES, TIME_PRESETS
 from logstore.query.keyset import SORTS as LIST_SORTS
-from logstore.query.keyset import (
-    InvalidCursor,
-    Page,
-    decode_cursor,
-    encode_cursor,
-    newer_than,
-    sorted_page,
-)
+from logstore.query.keyset import InvalidCursor, Page, decode_cursor, encode_cursor
 from logstore.query.presenters import cost_display
+from logstore.query.series import BREAKDOWN_ORDERS
 from logstore.query.suggestions import SUGGESTED_FIELDS, recent_metadata_values, recent_values
+from logstore.storage import get_store
+from logstore.storage.orm import SQLITE_PERCENTILE_SAMPLE, OrmLogStore
+from logstore.storage.port import BREAKDOWN_DIMENSIONS, LogCriteria, without_bodies
 from logstore.web import charts as chart_service
 from logstore.web.conversation import conversation
 from logstore.web.forms import SavedFilterForm
@@ -120,9 +112,10 @@ def log_list(request):
         query.errors.append(f"Sort: {sort!r} is not one of {', '.join(LIST_SORTS)}.")
         sort = "time"
     try:
-        page = sorted_page(
-            query.queryset.without_bodies("metadata_index"),
-            sort,
+        page = get_store().page(
+            query.criteria,
+            columns=without_bodies("metadata_index"),
+            sort=sort,
             after=request.GET.get("after") or None,
             before=request.GET.get("before") or None,
         )
@@ -168,11 +161,13 @@ def log_tail(request):
         created_at, log_id = decode_cursor(request.GET.get("newer_than", ""))
     except InvalidCursor as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain")
-    logs = list(
-        newer_than(query.queryset.without_bodies("metadata_index"), created_at, log_id).order_by(
-            "created_at", "id"
-        )[:TAIL_LIMIT]
-    )[::-1]
+    logs = get_store().newer(
+        query.criteria,
+        created_at,
+        log_id,
+        limit=TAIL_LIMIT,
+        columns=without_bodies("metadata_index"),
+    )
     response = render(
         request, "logstore/_log_rows.html", _row_context(query, _list_rows(query, logs))
     )
@@ -188,7 +183,9 @@ def _body(part):
 @login_required
 @require_GET
 def log_detail(request, log_id):
-    log = get_object_or_404(logs_for(request.user).select_related("workspace"), id=log_id)
+    log = get_store().get(log_id, scope_for(request.user), with_workspace=True)
+    if log is None:
+        raise Http404("No such log")
     blocks = []
     for name in ("request", "response", "metadata"):
         text, length = pretty(getattr(log, name))
@@ -224,7 +221,9 @@ SPAN_PANEL_CHARS = 20_000
 @require_GET
 def span_panel(request, log_id):
     """The trace page's side panel: one span's input and output, beside the waterfall."""
-    log = get_object_or_404(logs_for(request.user), id=log_id)
+    log = get_store().get(log_id, scope_for(request.user))
+    if log is None:
+        raise Http404("No such log")
     blocks = []
     for name in ("request", "response"):
         text, length = pretty(getattr(log, name))
@@ -248,16 +247,11 @@ def span_panel(request, log_id):
 def trace_detail(request, trace_id):
     if "\x00" in trace_id:
         raise Http404("No such trace")
-    spans = logs_for(request.user).filter(trace_id=trace_id)
+    scope = scope_for(request.user)
     slug = request.GET.get("workspace", "")
     if slug:
-        workspace = get_object_or_404(workspaces_for(request.user), slug=slug)
-        spans = spans.filter(workspace=workspace)
-    spans = list(
-        spans.without_bodies()
-        .select_related("workspace")
-        .order_by("created_at", "id")[: MAX_TRACE_SPANS + 1]
-    )
+        scope = [get_object_or_404(workspaces_for(request.user), slug=slug).pk]
+    spans = get_store().trace(trace_id, scope, limit=MAX_TRACE_SPANS + 1)
     if not spans:
         raise Http404("No such trace")
     truncated = len(spans) > MAX_TRACE_SPANS
@@ -294,19 +288,20 @@ def trace_detail(request, trace_id):
 @require_GET
 def charts(request):
     query = log_query(request)
-    series = chart_service.timeseries(query.queryset, query.window_start, query.window_end)
+    store = get_store()
+    series = store.timeseries(query.criteria, query.window_start, query.window_end)
     by = request.GET.get("by", "model")
     by_key = request.GET.get("by_key", "").strip()
     order = request.GET.get("order", "requests")
-    order = order if order in chart_service.BREAKDOWN_ORDERS else "requests"
+    order = order if order in BREAKDOWN_ORDERS else "requests"
     breakdown, breakdown_error = [], ""
     if by == "metadata" and not by_key:
         breakdown_error = "Pick a metadata key to break down by."
-    elif by != "metadata" and by not in chart_service.BREAKDOWN_FIELDS:
+    elif by != "metadata" and by not in BREAKDOWN_DIMENSIONS:
         breakdown_error = f"Cannot break down by {by!r}."
     else:
-        breakdown = chart_service.breakdown(
-            query.queryset, query.window_start, query.window_end, by, by_key, order=order
+        breakdown = store.breakdown(
+            query.criteria, query.window_start, query.window_end, by, by_key, order=order
         )
     buckets = series.buckets
     context = {
@@ -333,9 +328,9 @@ def charts(request):
         "by": by,
         "by_key": by_key,
         "order": order,
-        "order_choices": chart_service.BREAKDOWN_ORDERS,
-        "by_choices": [*chart_service.BREAKDOWN_FIELDS, "metadata"],
-        "sample_size": chart_service.SQLITE_PERCENTILE_SAMPLE,
+        "order_choices": BREAKDOWN_ORDERS,
+        "by_choices": [*BREAKDOWN_DIMENSIONS, "metadata"],
+        "sample_size": SQLITE_PERCENTILE_SAMPLE,
     }
     return render(request, "logstore/charts.html", context)
 
@@ -359,8 +354,9 @@ def users(request):
     sort = request.GET.get("sort", "cost")
     sort = sort if sort in SORTS else "cost"
     descending = request.GET.get("dir", "desc") != "asc"
+    # The users page reads the Django database's log table (not yet through the log store).
     totals = group_totals(
-        query.queryset,
+        OrmLogStore().logs(query.criteria),
         query.window_start,
         query.window_end,
         key=by_key,
@@ -405,7 +401,7 @@ def users(request):
         "rows": rows,
         "columns": columns,
         "by_key": by_key,
-        "sample_size": chart_service.SQLITE_PERCENTILE_SAMPLE,
+        "sample_size": SQLITE_PERCENTILE_SAMPLE,
     }
     return render(request, "logstore/users.html", context)
 
@@ -419,7 +415,7 @@ def export(request, fmt):
             "\n".join(query.errors).encode(), content_type="text/plain; charset=utf-8"
         )
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    return export_response(query.queryset, fmt, filename=f"logs-{stamp}")
+    return export_response(query.criteria, fmt, filename=f"logs-{stamp}")
 
 
 @login_required
@@ -483,8 +479,11 @@ def metadata_keys(request):
 
 
 def _suggestion_logs(request, workspaces, workspace):
-    ids = [workspace.pk] if workspace else [w.pk for w in workspaces]
-    return logs_for(request.user).filter(workspace_id__in=ids)
+    """The criteria of the rows whose values are suggested: the chosen workspace, or all."""
+    if workspace:
+        return LogCriteria(workspace_ids=(workspace.pk,))
+    scope = scope_for(request.user)
+    return LogCriteria(workspace_ids=None if scope is None else tuple(scope))
 
 
 @login_required

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from logstore.exports import jobs as exports
 from logstore.exports import portkey_filters
 from logstore.models import LogExport
+from logstore.storage import get_store
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,16 +46,17 @@ def test_a_running_export_shows_progress_and_stops_when_cancelled(
     seed(6)
     export_id = create(api, filters={})
     seen = {}
-    original = exports.iter_chunks
+    store = get_store()
+    original = store.chunks
 
-    def cancel_after_first_chunk(qs, size=exports.CHUNK_SIZE, after=None):
-        chunks = original(qs, size=2, after=after)
+    def cancel_after_first_chunk(criteria, *, size, after=None, columns=None):
+        chunks = original(criteria, size=2, after=after, columns=columns)
         yield next(chunks)
         seen["while_running"] = api.get(f"/logs/exports/{export_id}").json()
         assert api.post(f"/logs/exports/{export_id}/cancel").status_code == 200
         yield from chunks
 
-    monkeypatch.setattr(exports, "iter_chunks", cancel_after_first_chunk)
+    monkeypatch.setattr(store, "chunks", cancel_after_first_chunk)
     assert start(api, export_id).status_code == 200
 
     assert seen["while_running"]["status"] == "in_progress"
@@ -171,11 +173,11 @@ def test_a_job_that_breaks_is_marked_failed_with_its_reason(
     seed(1)
     export_id = create(api, filters={})
 
-    def broken(qs, size=exports.CHUNK_SIZE, after=None):
+    def broken(criteria, **options):
         raise OSError("disk full")
         yield
 
-    monkeypatch.setattr(exports, "iter_chunks", broken)
+    monkeypatch.setattr(get_store(), "chunks", broken)
     start(api, export_id)
     export = api.get(f"/logs/exports/{export_id}").json()
     assert (export["status"], export["error"]) == ("failed", "disk full")

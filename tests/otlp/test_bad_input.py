@@ -221,7 +221,7 @@ def test_it_answers_503_with_retry_after_and_stores_nothing_when_the_database_is
 ):
     body = encode_spans(three_spans(recorder)).SerializeToString()
     error = connection.Database.OperationalError("server closed the connection unexpectedly")
-    with mock.patch("logstore.ingestion.store.write_logs", side_effect=error):
+    with mock.patch("logstore.storage.orm.write_logs", side_effect=error):
         response = send(api, body)
     status = protobuf_status(response, 503)
     assert status.code == 14  # UNAVAILABLE

@@ -61,7 +61,7 @@ def test_a_driver_error_that_django_did_not_wrap_is_a_503_too(api):
     shutdown = connection.Database.OperationalError(
         "terminating connection due to administrator command"
     )
-    with mock.patch("logstore.ingestion.store.write_logs", side_effect=shutdown):
+    with mock.patch("logstore.storage.orm.write_logs", side_effect=shutdown):
         assert_unavailable(post_json(api, [openai_chat(), openai_chat()]))
     assert Log.objects.count() == 0
 

@@ -5,11 +5,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from logstore.models import Log
-from logstore.web import charts
+from logstore.query import series as windows
+from logstore.storage import get_store
+from logstore.storage.port import LogCriteria
 from tests.web.conftest import chat
 
 pytestmark = pytest.mark.django_db
+EVERYTHING = LogCriteria(workspace_ids=None)
 
 
 def test_it_buckets_requests_errors_tokens_and_percentiles(web, api_key, post_logs):
@@ -28,7 +30,7 @@ def test_it_buckets_requests_errors_tokens_and_percentiles(web, api_key, post_lo
     post_logs(logs, key=api_key)
 
     now = datetime.now(UTC)
-    series = charts.timeseries(Log.objects.all(), now - timedelta(hours=3), now)
+    series = get_store().timeseries(EVERYTHING, now - timedelta(hours=3), now)
     assert series.step == timedelta(minutes=1)
     busy = [b for b in series.buckets if b.requests]
     assert len(busy) == 1
@@ -39,7 +41,7 @@ def test_it_buckets_requests_errors_tokens_and_percentiles(web, api_key, post_lo
     assert bucket.p95 == pytest.approx(880)
     assert series.totals["error_pct"] == 20.0
     for days, step in ((7, timedelta(hours=1)), (30, timedelta(days=1))):
-        wide = charts.timeseries(Log.objects.all(), now - timedelta(days=days), now)
+        wide = get_store().timeseries(EVERYTHING, now - timedelta(days=days), now)
         assert wide.step == step
         assert [(b.requests, b.errors) for b in wide.buckets if b.requests] == [(5, 1)]
         assert wide.buckets[-1].start <= now < wide.buckets[-1].start + step
@@ -47,11 +49,11 @@ def test_it_buckets_requests_errors_tokens_and_percentiles(web, api_key, post_lo
 
 def test_it_picks_bucket_sizes_and_bounds_the_window():
     now = datetime.now(UTC)
-    assert charts.bucket_size(timedelta(hours=1))[1] == timedelta(minutes=1)
-    assert charts.bucket_size(timedelta(days=7))[1] == timedelta(hours=1)
-    assert charts.bucket_size(timedelta(days=30))[1] == timedelta(days=1)
-    start, _, clamped = charts.clamp_window(now - timedelta(days=400), now)
-    assert clamped and now - start == charts.MAX_WINDOW
+    assert windows.bucket_step(timedelta(hours=1)) == timedelta(minutes=1)
+    assert windows.bucket_step(timedelta(days=7)) == timedelta(hours=1)
+    assert windows.bucket_step(timedelta(days=30)) == timedelta(days=1)
+    start, _, clamped = windows.clamp_window(now - timedelta(days=400), now)
+    assert clamped and now - start == windows.MAX_WINDOW
 
 
 def test_the_charts_page_renders_svg_and_breakdowns(web, api_key, post_logs):
@@ -97,5 +99,5 @@ def test_postgres_computes_percentiles_in_the_database(
     post_logs([chat("a", minutes_ago=5)], key=api_key)
     now = datetime.now(UTC)
     with django_assert_num_queries(1):
-        series = charts.timeseries(Log.objects.all(), now - timedelta(hours=1), now)
+        series = get_store().timeseries(EVERYTHING, now - timedelta(hours=1), now)
     assert [b.p50 for b in series.buckets if b.requests] == [321]

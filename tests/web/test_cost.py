@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from logstore.models import Log, ModelPrice
-from logstore.web import charts
+from logstore.models import ModelPrice
+from logstore.storage import get_store
+from logstore.storage.port import LogCriteria
 from tests.web.conftest import chat
 
 pytestmark = pytest.mark.django_db
@@ -93,7 +94,7 @@ def test_charts_total_cost_per_bucket_and_overall(web, api_key, post_logs, house
         body["createdAt"] = when
     post_logs(logs, key=api_key)
     now = datetime.now(UTC)
-    series = charts.timeseries(Log.objects.all(), now - timedelta(hours=3), now)
+    series = get_store().timeseries(LogCriteria(workspace_ids=None), now - timedelta(hours=3), now)
     (bucket,) = [b for b in series.buckets if b.requests]
     assert bucket.cost == 2 * A + B == Decimal("0.003978")
     assert bucket.unpriced == 1
@@ -115,18 +116,18 @@ def test_breakdowns_rank_by_cost_with_hand_computed_sums(web, api_key, post_logs
         ],
     )
     now = datetime.now(UTC)
-    window = (Log.objects.all(), now - timedelta(hours=1), now)
-    by_user = charts.breakdown(*window, "user", order="cost")
+    window = (LogCriteria(workspace_ids=None), now - timedelta(hours=1), now)
+    by_user = get_store().breakdown(*window, "user", order="cost")
     assert [(r.value, r.requests, r.cost) for r in by_user] == [
         ("bob", 1, B),
         ("alice", 3, 3 * A),
         ("carol", 1, A),
     ]
-    by_requests = charts.breakdown(*window, "user")
+    by_requests = get_store().breakdown(*window, "user")
     assert [r.value for r in by_requests][0] == "alice"
-    by_customer = charts.breakdown(*window, "metadata", key="customer", order="cost")
+    by_customer = get_store().breakdown(*window, "metadata", key="customer", order="cost")
     assert [(r.value, r.cost) for r in by_customer] == [("globex", A + B), ("acme", 3 * A)]
-    by_model = charts.breakdown(*window, "model", order="cost")
+    by_model = get_store().breakdown(*window, "model", order="cost")
     assert [(r.value, r.tokens, r.cost) for r in by_model] == [
         ("house-b", 12, B),
         ("house-a", 48, 4 * A),
