@@ -19,7 +19,7 @@ help:
 	@echo "make test   run the whole test suite (PostgreSQL too when DATABASE_URL points to one)"
 	@echo "make lint   ruff check and format check"
 	@echo "make bench  benchmarks on the local PostgreSQL"
-	@echo "make loadtest  durability under a worker kill and a PostgreSQL restart (restarts PostgreSQL)"
+	@echo "make loadtest  durability under a worker kill, a PostgreSQL outage and a crowd (stops PostgreSQL)"
 	@echo "make screenshots  regenerate docs/screenshots in Chromium"
 
 $(BIN)/python:
@@ -37,9 +37,10 @@ run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(BIN)/python manage.py bootstrap --url http://$(HOST):$(PORT)
-	@# The export worker runs beside gunicorn and stops when gunicorn does.
+	@# The export worker and upkeep (usage counters, chart rollups) run beside gunicorn and stop with it.
 	$(BIN)/python manage.py db_worker & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
+	$(BIN)/python manage.py maintain --every 30 & maintain=$$!; \
+	trap 'kill $$worker $$maintain 2>/dev/null; wait $$worker $$maintain' EXIT; \
 	$(BIN)/gunicorn project.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --timeout 120
 
 test: install

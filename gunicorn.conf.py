@@ -1,5 +1,9 @@
-"""gunicorn settings, read from the working directory: several workers sharing one set of
-Prometheus metrics (prometheus_client's multiprocess mode)."""
+"""gunicorn settings, read from the working directory: threaded workers (gthread) sharing one
+set of Prometheus metrics (prometheus_client's multiprocess mode).
+
+A request spends much of its time waiting on the database, so each worker serves several at
+once; docs/benchmarks.md has the measurements against sync workers and granian. Each thread
+takes its own database connection from the worker's pool (DB_POOL_MAX_SIZE)."""
 
 import os
 import shutil
@@ -14,6 +18,8 @@ metrics_dir = os.environ.setdefault(
 # Long filter URLs (many trace ids) must reach Django, which says what is wrong with them,
 # instead of stopping at gunicorn's bare "URI Too Long" page (its default is 4094 bytes).
 limit_request_line = 8190
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 
 
 def on_starting(server):

@@ -1,10 +1,19 @@
-"""Durability under failure: concurrent clients post logs to gunicorn on PostgreSQL while one
-worker is SIGKILLed and PostgreSQL restarts; afterwards every acknowledged log must be stored
-exactly once. Exits non-zero when a log is lost or duplicated or a failure was not clean.
+"""Durability under failure and load: paced clients post logs to gunicorn on PostgreSQL.
+
+Two scenarios, each ≥ 30 s and ≥ 20,000 logs; afterwards every acknowledged log must be
+stored exactly once.
+
+- outage: one gunicorn worker is SIGKILLed and PostgreSQL is stopped for a few seconds, both
+  while 30% to 70% of the logs are acknowledged, so hundreds of requests meet the outage;
+- crowd: twice the clients, the rate limit at its default (clients honour Retry-After), and
+  one slow client trickling its body over several seconds.
+
+Exits non-zero when a log is lost or duplicated, a failure was not clean, or the chaos missed
+its window.
 
     make loadtest            # or: .venv/bin/python bench/loadtest.py --help
 
-It restarts this machine's PostgreSQL once, so it is not part of `make test`.
+It stops and starts this machine's PostgreSQL once, so it is not part of `make test`.
 """
 
 import argparse
@@ -13,6 +22,7 @@ import json
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -31,9 +41,15 @@ HOST = "127.0.0.1"  # loopback only, always
 
 def options():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", type=int, default=8, help="concurrent clients")
-    parser.add_argument("--logs", type=int, default=150, help="logs each client sends")
-    parser.add_argument("--max-batch", type=int, default=10, help="largest batch a client sends")
+    parser.add_argument("--clients", type=int, default=16, help="clients (twice as many in crowd)")
+    parser.add_argument("--logs", type=int, default=22_000, help="logs per scenario, in total")
+    parser.add_argument("--duration", type=float, default=40, help="seconds clients pace over")
+    parser.add_argument("--max-batch", type=int, default=12, help="largest batch a client sends")
+    parser.add_argument("--outage", type=float, default=3, help="seconds PostgreSQL stays down")
+    parser.add_argument("--trickle", type=float, default=10, help="seconds the slow client takes")
+    parser.add_argument(
+        "--scenario", choices=["outage", "crowd", "both"], default="both", help="which to run"
+    )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--port", type=int, default=8110)
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
@@ -57,6 +73,8 @@ class Tally:
         self.unclean = []  # failures that were not a JSON 503 nor a connection error
         self.unexpected = []  # 4xx answers: the client's request was refused
         self.gave_up = 0
+        self.attempt_times = []  # monotonic start of every attempt
+        self.outage = None  # (stopped at, started again at), monotonic
 
     def acknowledged(self):
         with self.lock:
@@ -84,7 +102,8 @@ def post(port, body, headers, timeout=30):
     try:
         connection.request("POST", "/v1/logs", body=body, headers=headers)
         response = connection.getresponse()
-        return response.status, response.getheader("Content-Type", ""), response.read()
+        content_type = response.getheader("Content-Type", "")
+        return response.status, content_type, response.read(), response.getheader("Retry-After")
     finally:
         connection.close()
 
@@ -99,10 +118,12 @@ def send_until_acknowledged(args, tally, raw_key, body, idempotency_key, deadlin
     attempt = 0
     while time.monotonic() < deadline:
         attempt += 1
+        wait = None
         with tally.lock:
             tally.attempts += 1
+            tally.attempt_times.append(time.monotonic())
         try:
-            status, content_type, data = post(args.port, body, headers)
+            status, content_type, data, retry_after = post(args.port, body, headers)
         except (OSError, http.client.HTTPException) as exc:
             with tally.lock:
                 tally.failures[f"connection error ({type(exc).__name__})"] += 1
@@ -117,12 +138,15 @@ def send_until_acknowledged(args, tally, raw_key, body, idempotency_key, deadlin
                     tally.failures[f"{status} json"] += 1
                 elif status == 429 and clean_json:
                     tally.failures["429 json"] += 1
+                    wait = min(float(retry_after or 1), 10.0)
                 elif status >= 500:
                     tally.unclean.append((status, content_type, data[:200]))
                 else:
                     tally.unexpected.append((status, data[:300]))
                     return None
-        time.sleep(min(2.0, 0.05 * 2**attempt) * (0.5 + random.random()))  # noqa: S311
+        if wait is None:  # a short cap keeps clients knocking all through an outage
+            wait = min(0.3, 0.02 * 2**attempt) * (0.5 + random.random())  # noqa: S311
+        time.sleep(wait)
     return None
 
 
@@ -133,14 +157,17 @@ def _has_message(data):
         return False
 
 
-def client(args, tally, raw_key, run_id, number, deadline):
+def client(args, tally, raw_key, run_id, number, deadline, logs, started):
+    """Sends `logs` logs, paced evenly over --duration seconds from `started`."""
     rng = random.Random(number)  # noqa: S311
     sequence = 0
     request_number = 0
-    while sequence < args.logs:
+    while sequence < logs:
+        due = started + args.duration * sequence / logs
+        time.sleep(max(0.0, due - time.monotonic()))
         # Alternate single logs and batches, as SDKs and tracing handlers do.
         size = 1 if request_number % 2 == 0 else rng.randint(2, args.max_batch)
-        size = min(size, args.logs - sequence)
+        size = min(size, logs - sequence)
         markers = [f"{number}-{sequence + i}" for i in range(size)]
         items = [make_log(run_id, m) for m in markers]
         body = json.dumps(items[0] if size == 1 else items).encode()
@@ -166,27 +193,59 @@ def gunicorn_workers(master_pid):
 
 
 def chaos(args, tally, master_pid, total, events):
-    """At a quarter of the logs acknowledged, SIGKILL a worker; at half, restart PostgreSQL."""
-    while tally.acknowledged() < total // 4:
-        time.sleep(0.05)
+    """At 35% of the logs acknowledged, SIGKILL a worker; at 50%, stop PostgreSQL for a while."""
+    while tally.acknowledged() < total * 0.35:
+        time.sleep(0.02)
     workers = gunicorn_workers(master_pid)
     if workers:
         victim = random.choice(workers)  # noqa: S311
         os.kill(victim, signal.SIGKILL)
-        events.append(f"SIGKILLed gunicorn worker {victim} at {tally.acknowledged()} acked")
-    while tally.acknowledged() < total // 2:
-        time.sleep(0.05)
+        events.append(("SIGKILLed a gunicorn worker", tally.acknowledged() / total))
+    while tally.acknowledged() < total * 0.5:
+        time.sleep(0.02)
     version = sorted(os.listdir("/etc/postgresql"))[-1]
-    started = time.monotonic()
-    subprocess.run(
-        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"],
-        check=True,
-        capture_output=True,
-    )
-    events.append(
-        f"restarted PostgreSQL {version} in {time.monotonic() - started:.1f}s "
-        f"at {tally.acknowledged()} acked"
-    )
+    cluster = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main"]
+    stopped = time.monotonic()
+    at = tally.acknowledged() / total
+    try:
+        subprocess.run([*cluster, "stop", "-m", "fast"], check=True, capture_output=True)
+        time.sleep(args.outage)
+    finally:
+        subprocess.run([*cluster, "start"], check=True, capture_output=True)
+    tally.outage = (stopped, time.monotonic())
+    events.append((f"stopped PostgreSQL {version} for {tally.outage[1] - stopped:.1f}s", at))
+
+
+def slow_client(args, tally, raw_key, run_id):
+    """One log whose body arrives a few bytes at a time over --trickle seconds."""
+    marker = "slow-0"
+    body = json.dumps(make_log(run_id, marker)).encode()
+    head = (
+        f"POST /v1/logs HTTP/1.1\r\nHost: {HOST}\r\nContent-Type: application/json\r\n"
+        f"x-portkey-api-key: {raw_key}\r\nIdempotency-Key: {run_id}-slow\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    pieces = 50
+    step = -(-len(body) // pieces)
+    with tally.lock:
+        tally.requests += 1
+        tally.attempts += 1
+        tally.sent.add(marker)
+    with socket.create_connection((HOST, args.port), timeout=args.trickle + 60) as sock:
+        sock.sendall(head)
+        for offset in range(0, len(body), step):
+            sock.sendall(body[offset : offset + step])
+            time.sleep(args.trickle / pieces)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    status_line, _, rest = answer.partition(b"\r\n")
+    payload = rest.partition(b"\r\n\r\n")[2]
+    with tally.lock:
+        if b" 200 " in status_line:
+            tally.acked[marker] = json.loads(payload)["log_ids"][0]
+        else:
+            tally.unexpected.append((status_line.decode(errors="replace"), payload[:300]))
 
 
 def prepare_database(args):
@@ -207,7 +266,7 @@ def prepare_database(args):
     return created.stdout.strip().splitlines()[-1]
 
 
-def server_env(args, metrics_dir=None):
+def server_env(args, metrics_dir=None, default_rate_limit=False):
     env = {
         **os.environ,
         "DATABASE_URL": f"{args.server}/{args.database}",
@@ -215,12 +274,14 @@ def server_env(args, metrics_dir=None):
         "LOG_LEVEL": "WARNING",
         "DEBUG": "false",
     }
+    if default_rate_limit:
+        env.pop("LOGSTORE_RATE_LIMIT")
     if metrics_dir:
         env["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     return env
 
 
-def start_server(args, metrics_dir, log_file):
+def start_server(args, metrics_dir, log_file, default_rate_limit=False):
     command = [
         str(BIN / "gunicorn"),
         "project.wsgi",
@@ -234,7 +295,11 @@ def start_server(args, metrics_dir, log_file):
         "5",
     ]
     server = subprocess.Popen(
-        command, cwd=REPO, env=server_env(args, metrics_dir), stdout=log_file, stderr=log_file
+        command,
+        cwd=REPO,
+        env=server_env(args, metrics_dir, default_rate_limit),
+        stdout=log_file,
+        stderr=log_file,
     )
     for _ in range(100):
         try:
@@ -263,28 +328,38 @@ def stored_rows(args, run_id):
     raise SystemExit("could not read the stored logs back")
 
 
-def main():
-    args = options()
+def run_scenario(args, raw_key, name):
+    """One scenario against a fresh gunicorn; returns the problems found (none is a pass)."""
+    crowd = name == "crowd"
+    clients = args.clients * (2 if crowd else 1)
     run_id = uuid.uuid4().hex[:12]
-    total = args.clients * args.logs
-    raw_key = prepare_database(args)
+    per_client = [args.logs // clients + (n < args.logs % clients) for n in range(clients)]
+    total = args.logs + (1 if crowd else 0)
     metrics_dir = tempfile.mkdtemp(prefix="logstore-loadtest-metrics-")
-    log_path = REPO / "var" / "loadtest-gunicorn.log"
+    log_path = REPO / "var" / f"loadtest-{name}-gunicorn.log"
     log_path.parent.mkdir(exist_ok=True)
     events = []
+    tally = Tally()
     with log_path.open("wb") as log_file:
-        server = start_server(args, metrics_dir, log_file)
-        tally = Tally()
+        server = start_server(args, metrics_dir, log_file, default_rate_limit=crowd)
         started = time.monotonic()
         deadline = started + args.deadline
         try:
             threads = [
                 threading.Thread(
-                    target=client, args=(args, tally, raw_key, run_id, n, deadline), daemon=True
+                    target=client,
+                    args=(args, tally, raw_key, run_id, n, deadline, per_client[n], started),
+                    daemon=True,
                 )
-                for n in range(args.clients)
+                for n in range(clients)
             ]
-            if not args.no_chaos:
+            if crowd:
+                threads.append(
+                    threading.Thread(
+                        target=slow_client, args=(args, tally, raw_key, run_id), daemon=True
+                    )
+                )
+            elif not args.no_chaos:
                 threads.append(
                     threading.Thread(
                         target=chaos, args=(args, tally, server.pid, total, events), daemon=True
@@ -305,16 +380,23 @@ def main():
     duplicates = sum(n - 1 for n in stored_by_marker.values() if n > 1)
     lost = sorted(m for m, log_id in tally.acked.items() if log_id not in stored_ids)
     unacked_stored = sorted(set(stored_by_marker) - set(tally.acked))
+    met = 0
+    if tally.outage:
+        low, high = tally.outage
+        met = sum(1 for t in tally.attempt_times if low <= t <= high)
 
-    print(f"run {run_id}: {args.clients} clients x {args.logs} logs, {args.workers} workers")
-    for event in events:
-        print(f"  {event}")
+    print(f"{name} (run {run_id}): {clients} clients, {args.workers} workers", end="")
+    print(", slow client, default rate limit" if crowd else "")
+    for event, fraction in events:
+        print(f"  {event} at {fraction:.0%} of the logs acknowledged")
     print(f"  requests      {tally.requests} ({tally.attempts} attempts)")
     print(f"  sent          {len(tally.sent)}")
     print(f"  acknowledged  {len(tally.acked)}")
     print(f"  stored        {len(rows)}")
     print(f"  duplicates    {duplicates}")
     print(f"  lost          {len(lost)}")
+    if not crowd:
+        print(f"  met the outage  {met} requests sent while PostgreSQL was down")
     print(f"  stored, never acknowledged  {len(unacked_stored)}")
     for kind, count in sorted(tally.failures.items()):
         print(f"  retried after {kind}: {count}")
@@ -334,8 +416,25 @@ def main():
         problems.append(f"refused requests: {tally.unexpected[:3]}")
     if len(tally.acked) != total or tally.gave_up:
         problems.append(f"only {len(tally.acked)} of {total} logs acknowledged before the deadline")
-    if not args.no_chaos and len(events) != 2:
-        problems.append("the worker kill or the PostgreSQL restart did not happen")
+    if elapsed < 30 or total < 20_000:
+        problems.append(f"{total} logs in {elapsed:.0f}s is shorter than 20,000 logs in 30 s")
+    if not crowd and not args.no_chaos:
+        if len(events) != 2:
+            problems.append("the worker kill or the PostgreSQL stop did not happen")
+        if any(not 0.3 <= fraction <= 0.7 for _, fraction in events):
+            problems.append("the chaos fell outside 30%..70% of the acknowledgements")
+        if met < 100:
+            problems.append(f"only {met} requests met the outage")
+    return [f"{name}: {problem}" for problem in problems]
+
+
+def main():
+    args = options()
+    raw_key = prepare_database(args)
+    names = ["outage", "crowd"] if args.scenario == "both" else [args.scenario]
+    problems = []
+    for name in names:
+        problems += run_scenario(args, raw_key, name)
     if not args.keep_database:
         with psycopg.connect(f"{args.server}/postgres", autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{args.database}"')
@@ -343,7 +442,7 @@ def main():
         print(f"FAIL: {problem}")
     if problems:
         sys.exit(1)
-    print("OK: every acknowledged log is stored exactly once")
+    print("OK: every acknowledged log is stored exactly once, in every scenario")
 
 
 if __name__ == "__main__":

@@ -49,6 +49,10 @@ def peak_rss_mb(pid):
     return None
 
 
+def shown(command):
+    return " ".join([Path(command[0]).name, *command[1:]])
+
+
 def children(pid):
     path = Path(f"/proc/{pid}/task/{pid}/children")
     return [int(p) for p in path.read_text().split()] if path.exists() else []
@@ -107,32 +111,59 @@ class Bench:
                     raise
                 time.sleep(1)
 
-    def start_server(self):
+    def server_command(self, server):
+        """The command line of one server choice; "gthread" is what `make run` serves
+        (gunicorn.conf.py; the bench passes its flags explicitly)."""
+        bind, workers, threads = f"127.0.0.1:{self.args.port}", self.args.workers, self.args.threads
+        gunicorn = [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "project.wsgi",
+            f"--bind={bind}",
+            "--timeout=120",
+            # Other gunicorns on this machine share the default control socket path.
+            "--no-control-socket",
+        ]
+        return {
+            "sync": [*gunicorn, f"--workers={workers}"],
+            "sync-2x": [*gunicorn, f"--workers={2 * workers}"],
+            "gthread": [
+                *gunicorn,
+                f"--workers={workers}",
+                "--worker-class=gthread",
+                f"--threads={threads}",
+            ],
+            "granian": [
+                str(Path(sys.executable).parent / "granian"),
+                "--interface=wsgi",
+                "--host=127.0.0.1",
+                f"--port={self.args.port}",
+                f"--workers={workers}",
+                f"--blocking-threads={threads}",
+                "--no-access-log",
+                "project.wsgi:application",
+            ],
+        }[server]
+
+    def start_server(self, server=None):
+        server = server or self.args.server
         env = {
             **os.environ,
             "DATABASE_URL": self.db_url,
             "LOGSTORE_BENCH_ENDPOINTS": "true",
             "LOG_LEVEL": "WARNING",
+            # Counted as always, but never reached: a 429 is not what is measured.
+            "LOGSTORE_RATE_LIMIT": "10000000/min",
+            # A thread per connection in flight.
+            "DB_POOL_MAX_SIZE": str(max(4, self.args.threads)),
         }
         # As `make run` does, minus the access log (a line per request is not what we measure).
-        command = [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "project.wsgi",
-            "--bind",
-            f"127.0.0.1:{self.args.port}",
-            "--workers",
-            str(self.args.workers),
-            "--timeout",
-            "120",
-            # Other gunicorns on this machine share the default control socket path.
-            "--no-control-socket",
-        ]
-        self.gunicorn = subprocess.Popen(command, cwd=ROOT, env=env)
+        self.gunicorn = subprocess.Popen(self.server_command(server), cwd=ROOT, env=env)
+        self.results.setdefault("server", shown(self.server_command(server)))
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
                 status, _ = self.request("POST", "/bench/no-database", b"{}")
-                if status == 200 and len(children(self.gunicorn.pid)) == self.args.workers:
+                if status == 200 and len(children(self.gunicorn.pid)) >= self.args.workers:
                     return
             except OSError:
                 pass
@@ -309,12 +340,12 @@ class Bench:
             "p99_ms": ms(percentile(latencies, 0.99)),
         }
 
-    def single_logs(self, items):
+    def single_logs(self, items, key="3_single_log"):
         bodies = [orjson.dumps(item) for item in items]
         headers = {"x-portkey-api-key": self.raw_key}
         floor = self.single("/bench/no-database", bodies, {})
         logs = self.single("/v1/logs", bodies, headers)
-        self.results["3_single_log"] = {
+        self.results[key] = {
             "connections": self.args.connections,
             "seconds_each": self.args.single_seconds,
             "post_logs": logs,
@@ -354,18 +385,42 @@ class Bench:
             loaded += len(batch)
             print(f"  loaded {loaded:,} rows", end="\r", flush=True)
         load_seconds = time.perf_counter() - started
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE logstore_log")
+        # As a bulk load should: analyze what it touched (logstore.storage.partitions).
+        from logstore.storage.partitions import analyze_stale_partitions
+
+        analyzed = time.perf_counter()
+        analyze_stale_partitions()
+        analyze_seconds = time.perf_counter() - analyzed
         self.samples = source.samples
         self.results["4_load"] = {
             "rows": rows,
             "days": self.args.days,
             "seconds": round(load_seconds, 1),
             "rows_per_s": round(rows / load_seconds),
-            "vacuum_analyze_seconds": round(time.perf_counter() - started - load_seconds, 1),
+            "analyze_touched_partitions_seconds": round(analyze_seconds, 1),
         }
 
-    def queries(self):
+    def analyze(self):
+        """The bench's own VACUUM ANALYZE: the queries are measured before it and after."""
+        from django.db import connection
+
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE logstore_log")
+        self.results["4_load"]["vacuum_analyze_seconds"] = round(time.perf_counter() - started, 1)
+
+    def rollups(self):
+        """What `manage.py maintain` does on its first run: roll up the loaded window."""
+        from logstore.query import rollups
+
+        started = time.perf_counter()
+        written = rollups.refresh()
+        self.results["4_rollups"] = {
+            "rows_written": written,
+            "seconds": round(time.perf_counter() - started, 1),
+        }
+
+    def queries(self, key="4_queries"):
         from django.db.models import Count, Q
         from django.db.models.functions import TruncHour
         from django.http import QueryDict
@@ -443,6 +498,8 @@ class Bench:
             "web_list_metadata_page": page(metadata_page),
             "web_trace_page": page(f"/traces/{samples['trace_id'][0]}/"),
             "web_charts_24h_page": page("/charts/?since=24h"),
+            "web_charts_7d_page": page("/charts/?since=7d"),
+            "web_charts_30d_page": page("/charts/?since=30d"),
             "web_users_24h_page": page("/users/?since=24h"),
             "web_users_7d_page": page("/users/?since=7d"),
             "web_users_by_metadata_key_24h_page": page(
@@ -461,7 +518,7 @@ class Bench:
                 "p50_ms": ms(percentile(times, 0.5)),
                 "p95_ms": ms(percentile(times, 0.95)),
             }
-        self.results["4_queries"] = {
+        self.results[key] = {
             "rows": self.results["4_load"]["rows"],
             "repeats": self.args.repeats,
             "note": "queries through LogFilter; pages rendered in-process by Django's test client "
@@ -511,6 +568,12 @@ class Bench:
                 lambda: self.with_server(self.single_logs, LogFactory(seed=2).batch(2000)),
             ),
             (f"(4) loading {self.args.rows:,} rows with COPY", lambda: self.load(self.args.rows)),
+            ("(4) rolling up the loaded hours for the charts", self.rollups),
+            (
+                "(4) queries before the bench's own VACUUM ANALYZE",
+                lambda: self.queries("4_queries_before_analyze"),
+            ),
+            ("(4) VACUUM ANALYZE", self.analyze),
             ("(4) queries", self.queries),
             ("(4) the same through the log store: PostgreSQL, then ClickHouse", self.backends),
             ("(5) JSONL export of the workspace", self.export),
@@ -535,6 +598,28 @@ class Bench:
             self.save()
         self.results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
         self.results["total_seconds"] = round(time.perf_counter() - began, 1)
+        self.save()
+
+    def compare_servers(self):
+        """(3) under each server choice, one after the other in one run."""
+        from bench.logs import LogFactory
+
+        self.results["machine"] = machine()
+        self.results["load_average_at_start"] = [round(x, 2) for x in os.getloadavg()]
+        self.create_database()
+        items = LogFactory(seed=2).batch(2000)
+        for server in self.args.servers.split(","):
+            print(f"(3) single-log POST /logs under {server}", flush=True)
+            self.start_server(server)
+            try:
+                self.single_logs(items, key=f"3_single_log_{server}")
+                self.results[f"3_single_log_{server}"]["command"] = shown(
+                    self.server_command(server)
+                )
+            finally:
+                self.stop_server()
+            self.save()
+        self.results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
         self.save()
 
     def with_server(self, step, items):
@@ -570,6 +655,16 @@ def main():
     parser.add_argument("--database", default="logstore_bench")
     parser.add_argument("--port", type=int, default=8106)
     parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=8, help="per worker (gthread, granian)")
+    parser.add_argument(
+        "--server", default="gthread", choices=["sync", "sync-2x", "gthread", "granian"]
+    )
+    parser.add_argument(
+        "--compare-servers",
+        action="store_true",
+        help="only (3), under each of --servers in turn",
+    )
+    parser.add_argument("--servers", default="sync,sync-2x,gthread,granian")
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--ten-million", action="store_true", help="(4) and (5) at 10M rows")
     parser.add_argument("--days", type=int, default=30, help="days the loaded rows span")
@@ -591,7 +686,7 @@ def main():
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     bench.path = RESULTS / f"bench-{stamp}.json"
     try:
-        bench.run()
+        bench.compare_servers() if args.compare_servers else bench.run()
     finally:
         bench.stop_server()
         if not args.keep:
@@ -603,10 +698,10 @@ def main():
             except psycopg.Error as exc:
                 print(f"could not drop {args.database}: {exc}", file=sys.stderr)
         print(f"\nresults in {bench.path.relative_to(ROOT)}")
-    from bench.report import table
+    from bench.report import servers_table, table
 
     print()
-    print(table(bench.results))
+    print(servers_table(bench.results) if args.compare_servers else table(bench.results))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,9 @@
 """Accounting for every ingest request (POST /logs, OTLP traces) once it is answered: per-key
 counters, a record of refused requests for the admin, and Prometheus metrics. It runs after the
-ingest transaction has committed, and a failure here never changes the client's answer."""
+ingest transaction has committed, and a failure here never changes the client's answer.
+
+A request that reached the write recorded its key's usage itself (logstore.apikeys.charge);
+the others (refused before it, replayed) are recorded here, at once."""
 
 import logging
 import time
@@ -10,7 +13,7 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from ingest.authentication import raw_key_from
-from logstore.apikeys.usage import record_rejection, usage
+from logstore.apikeys.usage import add_usage, record_rejection
 from logstore.core.redaction import mask_secret
 from logstore.models import ApiKey, RejectedRequest
 from logstore.observability import metrics
@@ -45,8 +48,8 @@ class IngestAccountingMiddleware:
         metrics.observe_ingest(status, seconds, logs, nbytes)
         api_key = getattr(request, "auth", None)
         api_key = api_key if isinstance(api_key, ApiKey) else None
-        if api_key is not None:
-            usage.add(
+        if api_key is not None and not getattr(request, "usage_charged", False):
+            add_usage(
                 api_key.pk,
                 logs=logs,
                 accepted=int(status < 400),
@@ -62,7 +65,6 @@ class IngestAccountingMiddleware:
                 reason=_reason(data, response),
                 body=_body_start(request, status),
             )
-        usage.flush_if_due()
 
     @staticmethod
     def _worth_recording(status, api_key, request):

@@ -71,12 +71,16 @@ class InvalidRequest(exceptions.APIException):
             self.status_code = status_code
 
 
+def json_bad_request(request, exception=None):
+    return JsonResponse(error_body("Bad request.", "bad_request"), status=400)
+
+
 def json_not_found(request, exception=None):
     return JsonResponse(error_body("Not found.", "not_found"), status=404)
 
 
 def json_server_error(request):
-    return JsonResponse(
-        error_body("Internal server error; the request was not stored.", "server_error"),
-        status=500,
-    )
+    # Only a write has something to not store; a failed read must not alarm a client about data.
+    writes = request.method in {"POST", "PUT", "PATCH", "DELETE"}
+    message = "Internal server error" + ("; the request was not stored." if writes else ".")
+    return JsonResponse(error_body(message, "server_error"), status=500)

@@ -6,54 +6,21 @@ ReDoc, both from drf-spectacular-sidecar's vendored assets, so no CDN is involve
 
 import re
 
-import django_filters
-from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiViewExtension
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiExample,
-    OpenApiParameter,
-    extend_schema,
-    extend_schema_view,
-)
+from drf_spectacular.utils import extend_schema_field
 from drf_spectacular.views import (
     SpectacularJSONAPIView,
     SpectacularRedocView,
-    SpectacularSwaggerView,
+    SpectacularSwaggerSplitView,
 )
-from rest_framework import permissions, serializers
+from rest_framework import permissions
 
-from ingest.serializers.docs import LogPageSerializer, LogSerializer
-from logstore.query.filters import LogFilter
+from logstore.query import filters
 
-
-def _parameter_type(flt):
-    if isinstance(flt, django_filters.NumberFilter):
-        return OpenApiTypes.NUMBER
-    if isinstance(flt, django_filters.BooleanFilter):
-        return OpenApiTypes.BOOL
-    if isinstance(flt, django_filters.IsoDateTimeFilter):
-        return OpenApiTypes.DATETIME
-    return OpenApiTypes.STR
-
-
-def filter_parameters():
-    """LogFilter's parameters, for the OpenAPI document of `GET /logs`."""
-    parameters = []
-    for name, flt in LogFilter.base_filters.items():
-        choices = getattr(flt, "extra", {}).get("choices")
-        parameters.append(
-            OpenApiParameter(
-                name,
-                _parameter_type(flt),
-                description=str(flt.label or name.replace("_", " ").capitalize()),
-                enum=[value for value, _ in choices] if choices else None,
-            )
-        )
-    parameters.append(OpenApiParameter("cursor", OpenApiTypes.STR, description="Next page."))
-    parameters.append(
-        OpenApiParameter("limit", OpenApiTypes.INT, description="Page size, at most 200.")
-    )
-    return parameters
+# LogFilter's own parameter types: comma-separated or `key=value` text, read by its fields.
+for _filter in (filters.StatusFilter, filters.StatusClassFilter, filters.ProviderModelFilter):
+    extend_schema_field(OpenApiTypes.STR)(_filter)
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
@@ -81,67 +48,6 @@ def clean_api_paths(endpoints, **kwargs):
     return [(clean_api_path(path), regex, method, view) for path, regex, method, view in endpoints]
 
 
-class LogCollectionSchema(OpenApiViewExtension):
-    target_class = "ingest.views.logs.LogCollectionView"
-
-    def view_replacement(self):
-        @extend_schema_view(
-            post=extend_schema(
-                operation_id="logs_insert",
-                summary="Insert one log, or an array of logs (Portkey's Insert a Log)",
-                request={"application/json": {"oneOf": [{"type": "object"}, {"type": "array"}]}},
-                responses={200: InsertedSerializer},
-                examples=[
-                    OpenApiExample(
-                        "One log",
-                        value={
-                            "request": {"url": "https://api.openai.com/v1/chat/completions"},
-                            "response": {"status": 200, "response_time": 321},
-                            "metadata": {"_user": "alice"},
-                        },
-                        request_only=True,
-                    )
-                ],
-                tags=["logs"],
-            ),
-            get=extend_schema(
-                operation_id="logs_list",
-                summary="The workspace's logs, newest first (last 7 days unless a time is given)",
-                parameters=filter_parameters(),
-                responses={200: LogPageSerializer},
-                tags=["logs"],
-            ),
-        )
-        class Fixed(self.target_class):
-            pass
-
-        return Fixed
-
-
-class LogDetailSchema(OpenApiViewExtension):
-    target_class = "ingest.views.logs.LogDetailView"
-
-    def view_replacement(self):
-        @extend_schema_view(
-            get=extend_schema(
-                operation_id="logs_retrieve",
-                summary="One log, with its request and response",
-                responses={200: LogSerializer},
-                tags=["logs"],
-            )
-        )
-        class Fixed(self.target_class):
-            pass
-
-        return Fixed
-
-
-class InsertedSerializer(serializers.Serializer):
-    status = serializers.CharField()
-    message = serializers.CharField()
-    log_ids = serializers.ListField(child=serializers.UUIDField())
-
-
 class PublicMixin:
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
@@ -151,7 +57,7 @@ class SchemaView(PublicMixin, SpectacularJSONAPIView):
     pass
 
 
-class SwaggerView(PublicMixin, SpectacularSwaggerView):
+class SwaggerView(PublicMixin, SpectacularSwaggerSplitView):
     url_name = "api-openapi"
 
 

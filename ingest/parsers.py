@@ -9,7 +9,7 @@ from django.conf import settings
 from rest_framework import exceptions
 from rest_framework.parsers import BaseParser
 
-from logstore.core.jsoncodec import MAX_DEPTH, depth_exceeds
+from logstore.core.jsoncodec import MAX_DEPTH, depth_exceeds, without_lone_surrogates
 
 # orjson turns integers wider than 64 bits into floats; such bodies take the exact, slower path.
 # Spotted as a run of 20 digits: translate() maps digits to "0" and the rest to " ", then one
@@ -48,9 +48,11 @@ def _decode(raw: bytes):
         if not has_wide_integer(raw):
             return orjson.loads(raw)
     except orjson.JSONDecodeError:
-        pass  # retried below: the standard library accepts lone surrogates, which we keep
+        pass  # retried below: the standard library accepts lone surrogates, stored as U+FFFD
     try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        return without_lone_surrogates(
+            json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        )
     except UnicodeDecodeError as exc:
         raise exceptions.ParseError(f"The request body is not valid UTF-8: {exc.reason}.") from None
     except RecursionError:
@@ -61,54 +63,94 @@ def _decode(raw: bytes):
         raise exceptions.ParseError(f"The request body is not valid JSON: {exc}") from None
 
 
-# zlib's window bits: gzip's header and trailer, or zlib's (what HTTP calls "deflate").
-_DECOMPRESSORS = {
-    "gzip": 16 + zlib.MAX_WBITS,
-    "x-gzip": 16 + zlib.MAX_WBITS,
-    "deflate": zlib.MAX_WBITS,
-}
+class LengthRequired(exceptions.APIException):
+    status_code = 411
+    default_code = "length_required"
+
+
+class UnsupportedContentEncoding(exceptions.APIException):
+    status_code = 415
+    default_code = "unsupported_content_encoding"
+
+
+# zlib window bits per Content-Encoding; "deflate" is zlib-wrapped by the HTTP spec, but some
+# clients send raw deflate, which is tried when the wrapper is missing.
+_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 
 
 def read_limited_body(django_request) -> bytes:
-    """The raw body, refusing anything over LOGSTORE_MAX_BODY_BYTES before reading it, and
-    decoded from `Content-Encoding: gzip` or `deflate` up to the same limit."""
+    """The body, decoded per Content-Encoding, never more than LOGSTORE_MAX_BODY_BYTES.
+
+    Read from the request's stream, not `request.body`: Django's DATA_UPLOAD_MAX_MEMORY_SIZE
+    bounds the forms, and the API's own limit is larger. Decoded once per request.
+    """
+    cached = getattr(django_request, "_limited_body", None)
+    if cached is not None:
+        return cached
     limit = settings.LOGSTORE_MAX_BODY_BYTES
+    meta = django_request.META
+    declared = meta.get("CONTENT_LENGTH") or ""
+    if not declared and "chunked" in meta.get("HTTP_TRANSFER_ENCODING", "").lower():
+        raise LengthRequired("Send the body with a Content-Length header, not chunked.")
     try:
-        length = int(django_request.META.get("CONTENT_LENGTH") or 0)
+        length = int(declared or 0)
     except ValueError:
         raise exceptions.ParseError("Invalid Content-Length header.") from None
+    if length < 0:
+        raise exceptions.ParseError("Invalid Content-Length header.")
     if length > limit:
         raise PayloadTooLarge(f"The request body is {length} bytes; the limit is {limit}.")
-    encoding = django_request.META.get("HTTP_CONTENT_ENCODING", "").strip().lower()
-    if encoding in ("", "identity"):
-        return django_request.body
-    if encoding not in _DECOMPRESSORS:
-        raise exceptions.UnsupportedMediaType(
-            encoding, f"Content-Encoding {encoding} is not supported; send gzip, deflate or none."
+    raw = django_request.read(length) if length else b""
+    # Kept where HttpRequest.body keeps it, so request.body and the refused-request excerpts
+    # still see what was sent.
+    django_request._body = raw
+    body = decode_content(raw, meta.get("HTTP_CONTENT_ENCODING", ""), limit)
+    django_request._limited_body = body
+    return body
+
+
+def decode_content(raw: bytes, content_encoding: str, limit: int) -> bytes:
+    """`raw` decompressed per a Content-Encoding header (gzip, deflate or identity)."""
+    codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
+    codings = [c for c in codings if c != "identity"]
+    if not codings:
+        return raw
+    if len(codings) > 1 or codings[0] not in _WBITS:
+        raise UnsupportedContentEncoding(
+            f"Content-Encoding {content_encoding.strip()!r} is not supported; "
+            "send gzip, deflate or an uncompressed body."
         )
-    return decompress(django_request.body, encoding, limit)
-
-
-def decompress(body: bytes, encoding: str, limit: int) -> bytes:
-    """Inflate at most `limit` bytes: a small body can expand a thousandfold (a zip bomb)."""
-    inflater = zlib.decompressobj(_DECOMPRESSORS[encoding])
+    coding = codings[0]
     try:
-        raw = inflater.decompress(body, limit + 1)
-    except zlib.error as exc:
-        raise exceptions.ParseError(f"The body is not valid {encoding}: {exc}.") from None
-    if len(raw) > limit or inflater.unconsumed_tail:
+        return _decompress(raw, _WBITS[coding], limit)
+    except zlib.error:
+        if coding != "deflate":
+            raise _not_encoded_as(coding) from None
+    try:
+        return _decompress(raw, -zlib.MAX_WBITS, limit)
+    except zlib.error:
+        raise _not_encoded_as(coding) from None
+
+
+def _decompress(raw: bytes, wbits: int, limit: int) -> bytes:
+    decoder = zlib.decompressobj(wbits)
+    body = decoder.decompress(raw, limit + 1)
+    if len(body) > limit or decoder.unconsumed_tail:
         raise PayloadTooLarge(f"The request body decompresses to over the limit of {limit} bytes.")
-    if not inflater.eof:
-        raise exceptions.ParseError(f"The {encoding} body is truncated.")
-    return raw
+    body += decoder.flush()
+    if not decoder.eof:
+        raise zlib.error("truncated")
+    return body
+
+
+def _not_encoded_as(coding):
+    return exceptions.ParseError(
+        f"The request body is not valid {coding} data, as its Content-Encoding says."
+    )
 
 
 class LogJSONParser(BaseParser):
     media_type = "application/json"
 
     def parse(self, stream, media_type=None, parser_context=None):
-        limit = settings.LOGSTORE_MAX_BODY_BYTES
-        raw = stream.read(limit + 1) if stream is not None else b""
-        if len(raw) > limit:
-            raise PayloadTooLarge(f"The request body is over the limit of {limit} bytes.")
-        return parse_json_bytes(raw)
+        return parse_json_bytes(read_limited_body(parser_context["request"]._request))

@@ -1,10 +1,10 @@
 """Per-key rate limits (LOGSTORE_RATE_LIMIT) for every API endpoint, counted in the database
-so that all gunicorn workers share one count."""
+so that all gunicorn workers share one count (logstore.apikeys.ratelimit)."""
 
 from django.conf import settings
 from rest_framework.throttling import BaseThrottle
 
-from logstore.apikeys.ratelimit import count_request
+from logstore.apikeys.ratelimit import leases
 from logstore.models import ApiKey
 
 
@@ -18,9 +18,8 @@ class ApiKeyRateThrottle(BaseThrottle):
         rate = settings.LOGSTORE_RATE_LIMIT
         if rate is None or not isinstance(request.auth, ApiKey):
             return True
-        limit, period = rate
-        count, remaining = count_request(request.auth.pk, period)
-        if count <= limit:
+        allowed, remaining = leases.admit(request.auth.pk, rate)
+        if allowed:
             return True
         self._wait = remaining
         return False

@@ -62,6 +62,9 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by every change: workers cache verified keys, and each write checks that the
+    # version it cached is still current in the transaction of the write (logstore.apikeys.charge).
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = ApiKeyQuerySet.as_manager()
 
@@ -71,6 +74,13 @@ class ApiKey(models.Model):
 
     def __str__(self):
         return f"{self.name} ({API_KEY_PREFIX}{self.prefix}…)"
+
+    def save(self, *args, update_fields=None, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            self.version += 1
+            if update_fields is not None:
+                update_fields = {*update_fields, "version"}
+        super().save(*args, update_fields=update_fields, **kwargs)
 
     @staticmethod
     def hash(raw_key: str) -> str:
@@ -199,7 +209,7 @@ class Log(models.Model):
     # what a person typed; on PostgreSQL a GIN index serves `@>` over it.
     metadata_index = models.JSONField(default=dict, blank=True)
     # The prompt's and response's text, folded (logstore/ingestion/searchtext.py), for `q=`:
-    # a trigram GIN index on PostgreSQL, an FTS5 trigram table on SQLite (migration 0007).
+    # a trigram GIN index on PostgreSQL, an FTS5 trigram table on SQLite (migration 0010).
     search_text = models.TextField(blank=True, default="", editable=False)
     # "prompt → answer" on one line, for the list's preview column (no body read per row).
     preview = models.CharField(max_length=160, blank=True, default="", editable=False)
@@ -412,6 +422,26 @@ class ApiKeyUsage(models.Model):
         return f"{self.api_key_id} {self.day}"
 
 
+class UsageEvent(models.Model):
+    """One request's addition to its key's usage, written with the request's logs.
+
+    Appending a row takes no lock another request waits for, where updating the key's day row
+    would hold that row until the log's commit reached the disk and so serialise every request
+    of the key. `logstore.apikeys.usage.fold_usage` moves them into ApiKeyUsage every ~30 s.
+    """
+
+    # No foreign key: an event must never block deleting a key; folding skips deleted keys.
+    api_key_id = models.BigIntegerField()
+    day = models.DateField()
+    accepted_logs = models.PositiveIntegerField(default=0)
+    accepted_requests = models.PositiveIntegerField(default=0)
+    rejected_requests = models.PositiveIntegerField(default=0)
+    bytes_received = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.api_key_id} {self.day}"
+
+
 class RateLimitWindow(models.Model):
     """How many requests one API key made in one fixed rate-limit window."""
 
@@ -434,6 +464,49 @@ class RateLimitWindow(models.Model):
 
     def __str__(self):
         return f"{self.api_key_id}@{self.window_start}: {self.requests}"
+
+
+class ChartRollup(models.Model):
+    """One workspace's logs of one hour, summed: what the charts read for whole hours.
+
+    `dimension` "" holds all the hour's logs, with their latency histogram; the other rows hold
+    one breakdown value each (`dimension` names a column of BREAKDOWN_FIELDS). Rows are
+    rebuilt from raw logs by logstore.query.rollups, never edited in place.
+    """
+
+    # No foreign key, like the logs it sums: deleting a workspace must not wait on these.
+    workspace_id = models.BigIntegerField()
+    hour = models.DateTimeField()
+    dimension = models.CharField(max_length=16, blank=True, default="")
+    value = models.CharField(max_length=256, blank=True, default="")
+    requests = models.PositiveBigIntegerField(default=0)
+    errors = models.PositiveBigIntegerField(default=0)
+    tokens = models.PositiveBigIntegerField(default=0)
+    # A `cost` sum belongs here, summed the same way as tokens, once logs carry a cost.
+    # Logs per latency bucket (logstore.query.rollups.LATENCY_BOUNDS); dimension "" only.
+    latency_histogram = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            # One row per key; it also serves the charts' read: a workspace's rows of one
+            # dimension over a range of hours.
+            models.UniqueConstraint(
+                fields=["workspace_id", "dimension", "hour", "value"],
+                name="chartrollup_key_uniq",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.workspace_id} {self.hour:%Y-%m-%d %H}h {self.dimension}={self.value}"
+
+
+class ChartRollupMark(models.Model):
+    """The one row saying up to when the rollups include every stored log."""
+
+    complete_before = models.DateTimeField()
+
+    def __str__(self):
+        return f"rollups complete before {self.complete_before}"
 
 
 class ModelPrice(models.Model):

@@ -4,6 +4,7 @@ Every variable is optional for local use; a value that cannot be parsed stops st
 message naming the variable.
 """
 
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -119,7 +120,8 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
         {
             "pool": {
                 "min_size": envint("DB_POOL_MIN_SIZE", 1),
-                "max_size": envint("DB_POOL_MAX_SIZE", 4, minimum=1),
+                # One connection per gunicorn thread (gunicorn.conf.py), so none waits.
+                "max_size": envint("DB_POOL_MAX_SIZE", 8, minimum=1),
                 "timeout": envint("DB_POOL_TIMEOUT", 10, minimum=1),
                 # A connection that died with a database restart is replaced, not handed out.
                 "check": ConnectionPool.check_connection,
@@ -213,8 +215,11 @@ LOGSTORE_MASKED_HEADERS = envlist(
         "set-cookie",
     ],
 )
-# Django's own request-body cap would answer with an HTML 400; the API enforces its own limit.
-DATA_UPLOAD_MAX_MEMORY_SIZE = None
+# Bounds every form (login, admin, web). The API reads its bodies itself, up to
+# LOGSTORE_MAX_BODY_BYTES, and answers over that with its own JSON 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = envint(
+    "DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024, minimum=64 * 1024
+)
 
 # Requests per API key, across all endpoints and all workers: a guard against runaway clients,
 # set high enough that a busy application is never refused.
@@ -276,10 +281,20 @@ LOGGING = {
 }
 
 LOGSTORE_METRICS_TOKEN = env("LOGSTORE_METRICS_TOKEN")
-LOGSTORE_USAGE_FLUSH_SECONDS = envint("LOGSTORE_USAGE_FLUSH_SECONDS", 10)
 LOGSTORE_REJECTED_KEEP = envint("LOGSTORE_REJECTED_KEEP", 10_000, minimum=1)
 LOGSTORE_REJECTED_DAYS = envint("LOGSTORE_REJECTED_DAYS", 30, minimum=1)
 LOGSTORE_REJECTED_EXCERPT_CHARS = envint("LOGSTORE_REJECTED_EXCERPT_CHARS", 1000, minimum=100)
+# prometheus_client (multiprocess mode, set by gunicorn.conf.py) writes every sample to files
+# in this directory from the first metric defined, so it must exist before the app loads.
+PROMETHEUS_MULTIPROC_DIR = env("PROMETHEUS_MULTIPROC_DIR")
+if PROMETHEUS_MULTIPROC_DIR:
+    try:
+        os.makedirs(PROMETHEUS_MULTIPROC_DIR, exist_ok=True)
+    except OSError as exc:
+        raise ImproperlyConfigured(
+            f"PROMETHEUS_MULTIPROC_DIR={PROMETHEUS_MULTIPROC_DIR!r} cannot be created "
+            f"({exc.strerror}); point it at a writable directory, or unset it."
+        ) from None
 
 # --- Background tasks and exports ------------------------------------------------------------
 # Export jobs: a database-backed queue, so no broker to run; `manage.py db_worker` works it.

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("logstore.web.urls")),
 ]
 
+handler400 = "project.views.bad_request"
 handler404 = "project.views.not_found"
 handler500 = "project.views.server_error"
 

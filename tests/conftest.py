@@ -39,6 +39,14 @@ def forget_seen_metadata_keys(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def forget_rate_limit_leases():
+    """Each process keeps what it claimed of a key's rate-limit window; tests start afresh."""
+    from logstore.apikeys.ratelimit import leases
+
+    leases.clear()
+
+
+@pytest.fixture(autouse=True)
 def forget_cached_prices():
     """Price overrides are cached per process; a rolled-back test's prices must not leak."""
     from logstore.pricing import overrides

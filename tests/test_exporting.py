@@ -45,3 +45,12 @@ def test_csv_neutralises_formula_cells(logs):
     assert len(rows) == 7
     assert any(r["user"].startswith("'=HYPERLINK") for r in rows)
     assert json.loads(rows[0]["request"])["body"]["model"] == "gpt-4o-mini"
+
+
+@pytest.mark.parametrize("formula", ["＝HYPERLINK(1)", "＋1", "－1", "＠SUM(1)", "﹦1"])
+def test_csv_neutralises_fullwidth_formula_cells(api, formula):
+    body = openai_chat(formula)
+    response = api.post("/v1/logs", data=json.dumps(body), content_type="application/json")
+    assert response.status_code == 200
+    [row] = csv.DictReader(io.StringIO("".join(csv_chunks(EVERYTHING))))
+    assert row["user"] == "'" + formula

@@ -74,3 +74,9 @@ def test_a_nul_character_in_any_filter_is_invalid_input(api, post_logs):
         fs = LogFilter(params, queryset=Log.objects.all())
         assert not fs.is_valid()
         assert list(fs.errors) == [next(iter(params))]
+
+
+@pytest.mark.parametrize("key", ["0", "12", 'say "hi"', "a.b", "[0]", "$", "it's", "a\\b"])
+def test_metadata_filter_matches_keys_that_look_like_json_paths(post_logs, key):
+    post_logs([openai_chat("match", **{key: "v"}), openai_chat("other", **{key: "w"})])
+    assert list(filtered({"metadata": f"{key}=v"}).values_list("user", flat=True)) == ["match"]

@@ -41,3 +41,29 @@ def test_good_values_start(tmp_path):
         DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3",
     )
     assert result.returncode == 0, result.stderr
+
+
+def _manage(*args, **env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_a_metrics_directory_that_does_not_exist_yet_is_created(tmp_path):
+    missing = tmp_path / "not" / "yet"
+    result = _manage("check", PROMETHEUS_MULTIPROC_DIR=str(missing))
+    assert result.returncode == 0, result.stderr
+    assert missing.is_dir()
+
+
+def test_a_metrics_directory_that_cannot_be_created_is_named_at_start_up(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = _manage("check", PROMETHEUS_MULTIPROC_DIR=str(blocker / "metrics"))
+    assert result.returncode != 0
+    assert "PROMETHEUS_MULTIPROC_DIR" in result.stderr
+    assert "ImproperlyConfigured" in result.stderr

@@ -1,12 +1,10 @@
-"""Shapes of the read API's answers, for the OpenAPI document only: views build them with
-`logstore.query.presenters.log_as_dict`."""
+"""Shapes of the logs API's answers. The fields document them; every log itself is built by
+`logstore.query.presenters.log_as_dict`, the one shape the API and exports share."""
 
 from rest_framework import serializers
 
 from logstore.models import Log
-from logstore.query.presenters import COST_FIELDS, DERIVED_FIELDS
-
-# Without a time bound a list would walk a workspace's whole history to fill sparse filters.
+from logstore.query.presenters import COST_FIELDS, DERIVED_FIELDS, log_as_dict
 
 
 class MetricsSerializer(serializers.Serializer):
@@ -58,6 +56,9 @@ class LogSummarySerializer(serializers.ModelSerializer):
         ]
         extra_kwargs = {name: {"required": True} for name in DERIVED_FIELDS}
 
+    def to_representation(self, instance):
+        return log_as_dict(instance, include_bodies=False)
+
 
 class FeedbackItemSerializer(serializers.Serializer):
     id = serializers.UUIDField()
@@ -83,7 +84,7 @@ class LogSerializer(LogSummarySerializer):
         fields = [*LogSummarySerializer.Meta.fields, "request", "response", "feedback"]
 
 
-class LogPageSerializer(serializers.Serializer):
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = LogSummarySerializer(many=True)
+class InsertedSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    message = serializers.CharField()
+    log_ids = serializers.ListField(child=serializers.UUIDField())

@@ -2,21 +2,29 @@
 
 import hashlib
 import re
-from functools import cache
+from functools import cache, partial
 
 from django.conf import settings
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import exceptions
+from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from ingest.errors import InvalidRequest
+from ingest.headers import client_headers
+from ingest.keycharge import ChargedWriteMixin
+from ingest.pagination import LogKeysetPagination
 from ingest.parsers import PayloadTooLarge, read_limited_body
+from ingest.serializers.docs import InsertedSerializer, LogSerializer, LogSummarySerializer
 from ingest.serializers.logs import CustomLogSerializer
 from ingest.validation import flatten_errors
 from logstore.ingestion.feedback import trace_feedback
 from logstore.ingestion.store import prepare_logs, store_logs
-from logstore.models import SCOPE_LOGS_READ, SCOPE_LOGS_WRITE
+from logstore.models import SCOPE_LOGS_READ, SCOPE_LOGS_WRITE, Log
+from logstore.query.filters import LogFilter
 from logstore.query.keyset import InvalidCursor
 from logstore.query.presenters import log_as_dict
 from logstore.query.selection import select_logs
@@ -51,7 +59,7 @@ def list_logs(request):
     criteria = filtered_criteria(request.auth.workspace, request.query_params)
     direction, _, position = request.query_params.get("cursor", "").partition(".")
     if direction and (direction not in {"o", "n"} or not position):
-        raise exceptions.NotFound("Invalid cursor")
+        raise LogKeysetPagination().invalid_cursor()
     try:
         page = get_store().page(
             criteria,
@@ -61,7 +69,7 @@ def list_logs(request):
             columns=without_bodies("metadata"),
         )
     except InvalidCursor:
-        raise exceptions.NotFound("Invalid cursor") from None
+        raise LogKeysetPagination().invalid_cursor() from None
     url = request.build_absolute_uri()
     return Response(
         {
@@ -129,9 +137,42 @@ def validate_items(items, batched):
             ) from None
 
 
-class LogCollectionView(APIView):
+class LogCollectionView(ChargedWriteMixin, ListAPIView):
     required_scopes = {"POST": SCOPE_LOGS_WRITE, "GET": SCOPE_LOGS_READ}
+    # The list is read through the log store's port (list_logs); these let drf-spectacular
+    # document its filters, cursor and page shape from LogFilter and the paginator.
+    queryset = Log.objects.none()
+    serializer_class = LogSummarySerializer
+    pagination_class = LogKeysetPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = LogFilter
 
+    @extend_schema(
+        operation_id="logs_list",
+        summary="The workspace's logs, newest first (last 7 days unless a time is given)",
+        tags=["logs"],
+    )
+    def get(self, request, *args, **kwargs):
+        return list_logs(request)
+
+    @extend_schema(
+        operation_id="logs_insert",
+        summary="Insert one log, or an array of logs (Portkey's Insert a Log)",
+        request={"application/json": {"oneOf": [{"type": "object"}, {"type": "array"}]}},
+        responses={200: InsertedSerializer},
+        examples=[
+            OpenApiExample(
+                "One log",
+                value={
+                    "request": {"url": "https://api.openai.com/v1/chat/completions"},
+                    "response": {"status": 200, "response_time": 321},
+                    "metadata": {"_user": "alice"},
+                },
+                request_only=True,
+            )
+        ],
+        tags=["logs"],
+    )
     def post(self, request):
         if not request.content_type:
             raise exceptions.UnsupportedMediaType(
@@ -141,7 +182,7 @@ class LogCollectionView(APIView):
         payload = request.data
         items = split_batch(payload)
         validate_items(items, batched=not isinstance(payload, dict) or len(items) > 1)
-        logs = prepare_logs(items, request.headers, batched=len(items) > 1)
+        logs = prepare_logs(items, client_headers(request.headers), batched=len(items) > 1)
         idempotency_key = request.headers.get("Idempotency-Key", "").strip() or None
         if idempotency_key and len(idempotency_key) > MAX_IDEMPOTENCY_KEY_LENGTH:
             raise InvalidRequest(
@@ -149,22 +190,25 @@ class LogCollectionView(APIView):
             )
         if idempotency_key and not (idempotency_key.isascii() and idempotency_key.isprintable()):
             raise InvalidRequest("Idempotency-Key must be printable ASCII.")
-        result = store_logs(
-            request.auth.workspace,
-            request.auth,
-            logs,
+        store = partial(
+            store_logs,
+            logs=logs,
             idempotency_key=idempotency_key,
             request_hash=hashlib.sha256(raw).hexdigest() if idempotency_key else "",
         )
+        result = self.store_charged(request, store, len(raw))
         return Response(result.body, status=result.status_code)
-
-    def get(self, request):
-        return list_logs(request)
 
 
 class LogDetailView(APIView):
     required_scope = SCOPE_LOGS_READ
 
+    @extend_schema(
+        operation_id="logs_retrieve",
+        summary="One log, with its request and response",
+        responses={200: LogSerializer},
+        tags=["logs"],
+    )
     def get(self, request, log_id):
         log = get_store().get(log_id, [request.auth.workspace.pk])
         if log is None:

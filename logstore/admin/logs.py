@@ -84,7 +84,7 @@ def search_criteria(term) -> dict:
 def search_pairs(term) -> tuple:
     """Exact matches only, each served by an index; `trace:…`, `user:…` etc. pick one column.
 
-    (column, value) pairs of which a row must match one; none (a malformed id) matches all.
+    (column, value) pairs of which a row must match one; none for a malformed id.
     """
     prefix, sep, rest = term.partition(":")
     if sep and prefix.lower() in SEARCH_PREFIXES and rest.strip():
@@ -122,7 +122,9 @@ def changelist_criteria(request, changelist) -> LogCriteria:
         raise IncorrectLookupParameters(filterset.errors)
     criteria = filterset.criteria(workspace_ids=scope)
     term = (changelist.query or "").strip()
-    return criteria.narrowed(**(search_criteria(term) if term else {}), nothing=nothing)
+    changes = search_criteria(term) if term else {}
+    # `id:` with something that is no UUID can match no log, rather than every log.
+    return criteria.narrowed(**changes, nothing=nothing or bool(term and not changes))
 
 
 class LogChangeList(ChangeList):
@@ -327,9 +329,11 @@ class LogAdmin(admin.ModelAdmin):
         # The changelist's rows come from the log store (`changelist_criteria`); this
         # queryset serves only the ORM's bulk delete of the ticked, or all listed, rows.
         term = search_term.strip()
-        changes = search_criteria(term) if term else {}
-        if not changes:
+        if not term:
             return queryset, False
+        changes = search_criteria(term)
+        if not changes:
+            return queryset.none(), False  # as the list: `id:` with no UUID matches nothing
         return queryset.filter(criteria_q(LogCriteria(workspace_ids=None, **changes))), False
 
     # --- columns and fields -----------------------------------------------------------------

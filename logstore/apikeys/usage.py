@@ -1,18 +1,18 @@
 """What the ingest API accepted and refused, per key: daily counters and a bounded record of
-refused requests, both written outside the ingest transaction."""
+refused requests. Each request appends a UsageEvent: one that reaches the write does so in the
+write's own statement (logstore.apikeys.charge), `add_usage` records the others; `fold_usage`
+sums them into the daily counters."""
 
 import logging
 import random
-import threading
-import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from logstore.core.redaction import excerpt, scrub_secrets
-from logstore.models import ApiKey, ApiKeyUsage, RejectedRequest
+from logstore.models import ApiKey, ApiKeyUsage, RejectedRequest, UsageEvent
 
 logger = logging.getLogger(__name__)
 
@@ -22,66 +22,53 @@ MAX_REASON = 1000
 COUNTERS = ("accepted_logs", "accepted_requests", "rejected_requests", "bytes_received")
 
 
-class UsageBuffer:
-    """Counters summed in this process and added to ApiKeyUsage every few seconds.
-
-    One UPDATE per request would serialise every worker on the key's row for the day; a
-    flush turns a burst of requests into one upsert per key. A SIGKILLed worker loses its
-    unflushed counts, which is acceptable for statistics (the logs themselves are safe).
-    """
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._pending = {}
-        self._last_flush = time.monotonic()
-
-    def add(self, api_key_id, *, logs=0, accepted=0, rejected=0, nbytes=0):
-        day = timezone.now().date()
-        with self._lock:
-            row = self._pending.setdefault((api_key_id, day), [0, 0, 0, 0])
-            row[0] += logs
-            row[1] += accepted
-            row[2] += rejected
-            row[3] += nbytes
-
-    def flush_if_due(self):
-        if time.monotonic() - self._last_flush >= settings.LOGSTORE_USAGE_FLUSH_SECONDS:
-            self.flush()
-
-    def flush(self):
-        with self._lock:
-            pending, self._pending = self._pending, {}
-            self._last_flush = time.monotonic()
-        for (api_key_id, day), counts in pending.items():
-            try:
-                _add_usage(api_key_id, day, counts)
-            except DatabaseError as exc:
-                if isinstance(exc, IntegrityError):
-                    continue  # the key was deleted meanwhile; its counters go with it
-                logger.warning("usage counters not saved yet: %s", exc)
-                with self._lock:
-                    row = self._pending.setdefault((api_key_id, day), [0, 0, 0, 0])
-                    for i, value in enumerate(counts):
-                        row[i] += value
-
-
-def _add_usage(api_key_id, day, counts):
-    table = ApiKeyUsage._meta.db_table
-    keys = ApiKey._meta.db_table
-    columns = ", ".join(COUNTERS)
-    increments = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTERS)
-    # PostgreSQL and SQLite share this upsert; it adds to the day's row atomically, and adds
-    # nothing for a key deleted since the request.
-    sql = (
-        f"INSERT INTO {table} (api_key_id, day, {columns}) "  # noqa: S608
-        f"SELECT %s, %s, %s, %s, %s, %s WHERE EXISTS (SELECT 1 FROM {keys} WHERE id = %s) "
-        f"ON CONFLICT (api_key_id, day) DO UPDATE SET {increments}"
+def add_usage(api_key_id, *, logs=0, accepted=0, rejected=0, nbytes=0):
+    """Record a request that did not reach the write (which records its own usage)."""
+    UsageEvent.objects.create(
+        api_key_id=api_key_id,
+        day=timezone.now().date(),
+        accepted_logs=logs,
+        accepted_requests=accepted,
+        rejected_requests=rejected,
+        bytes_received=nbytes,
     )
+
+
+def fold_usage() -> int:
+    """Move every recorded UsageEvent into the keys' daily counters; returns events folded.
+
+    Run every ~30 s (`manage.py maintain`), so the admin's counters are exact within that
+    delay. Events of keys deleted since are dropped.
+    """
+    table, events, keys = (
+        connection.ops.quote_name(m._meta.db_table) for m in (ApiKeyUsage, UsageEvent, ApiKey)
+    )
+    columns = ", ".join(COUNTERS)
+    sums = ", ".join(f"SUM({c})" for c in COUNTERS)
+    increments = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTERS)
+    upsert = f"ON CONFLICT (api_key_id, day) DO UPDATE SET {increments}"
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, [api_key_id, day, *counts, api_key_id])
-
-
-usage = UsageBuffer()
+        if connection.vendor == "postgresql":
+            # One statement deletes exactly the events it adds, whatever commits meanwhile.
+            cursor.execute(
+                f"WITH moved AS (DELETE FROM {events} RETURNING *), "  # noqa: S608
+                f"added AS (INSERT INTO {table} (api_key_id, day, {columns}) "
+                f"SELECT api_key_id, day, {sums} FROM moved "
+                f"WHERE EXISTS (SELECT 1 FROM {keys} k WHERE k.id = moved.api_key_id) "
+                f"GROUP BY api_key_id, day {upsert}) "
+                "SELECT COUNT(*) FROM moved"
+            )
+            return cursor.fetchone()[0]
+        # SQLite: the transaction holds the database's one write lock, so no event commits
+        # between the two statements.
+        cursor.execute(
+            f"INSERT INTO {table} (api_key_id, day, {columns}) "  # noqa: S608
+            f"SELECT api_key_id, day, {sums} FROM {events} e "
+            f"WHERE EXISTS (SELECT 1 FROM {keys} k WHERE k.id = e.api_key_id) "
+            f"GROUP BY api_key_id, day {upsert}"
+        )
+        cursor.execute(f"DELETE FROM {events}")  # noqa: S608
+        return cursor.rowcount
 
 
 def record_rejection(*, api_key, key_prefix, path, status_code, reason, body: bytes):

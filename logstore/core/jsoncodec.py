@@ -2,9 +2,14 @@
 
 orjson is several times faster, but refuses lone surrogates and integers above 64 bits, both of
 which clients do send; the fallback keeps such logs instead of failing them.
+
+Lone surrogates (`"\\ud800"`) are valid JSON escapes but not text: no UTF-8 encoder writes
+them, so a response holding one fails. Everything decoded here has them replaced by U+FFFD,
+which is the API's policy at its edge, and keeps rows stored before it readable.
 """
 
 import json
+import re
 
 import orjson
 
@@ -12,6 +17,9 @@ import orjson
 MAX_DEPTH = 128
 # Bodies of real calls run to megabytes; pages show the start of a longer one and say so.
 MAX_PRETTY_CHARS = 500_000
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class JSONDepthError(ValueError):
@@ -48,9 +56,43 @@ def loads(text):
         return orjson.loads(text)
     except orjson.JSONDecodeError:
         try:
-            return json.loads(text, parse_constant=_reject_constant)
+            return without_lone_surrogates(json.loads(text, parse_constant=_reject_constant))
         except RecursionError:
             raise JSONDepthError("nested too deeply") from None
+
+
+def text_without_lone_surrogates(text: str) -> str:
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def without_lone_surrogates(value):
+    """`value` (freshly decoded JSON, changed in place) with lone surrogates as U+FFFD.
+
+    Iterative, so depth is not limited by the interpreter's stack. Python's json module
+    joins escaped surrogate pairs into one character, so any surrogate left is a lone one.
+    """
+    if isinstance(value, str):
+        return text_without_lone_surrogates(value)
+    stack = [value] if isinstance(value, dict | list) else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            for i, item in enumerate(node):
+                if isinstance(item, str):
+                    node[i] = text_without_lone_surrogates(item)
+                elif isinstance(item, dict | list):
+                    stack.append(item)
+            continue
+        for key, item in list(node.items()):
+            if isinstance(item, str):
+                item = text_without_lone_surrogates(item)
+            elif isinstance(item, dict | list):
+                stack.append(item)
+            clean_key = text_without_lone_surrogates(key)
+            if clean_key != key:
+                del node[key]
+            node[clean_key] = item
+    return value
 
 
 def depth_exceeds(value, limit=MAX_DEPTH) -> bool:

@@ -5,6 +5,7 @@ Accepts the SDK's GenerationsFilterSchema (`total_units_min`, `ai_org_model`, ..
 `current_page` pick which slice of the matches a job writes.
 """
 
+import math
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
@@ -48,6 +49,8 @@ def _number(key, value):
         number = float(value)
     except ValueError:
         raise ExportError(f"filters.{key} must be a number.") from None
+    if not math.isfinite(number):
+        raise ExportError(f"filters.{key} must be a finite number.")
     return int(number) if number.is_integer() else number
 
 

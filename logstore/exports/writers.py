@@ -6,6 +6,7 @@ nor this process ever holds the whole result.
 
 import csv
 import io
+import unicodedata
 
 from django.http import StreamingHttpResponse
 
@@ -71,8 +72,9 @@ def _cell(value):
     if value is None:
         return ""
     text = str(value)
-    # Spreadsheets execute cells that start with these; a client controls every value here.
-    if text[:1] in {"=", "+", "-", "@", "\t", "\r"}:
+    # Spreadsheets execute cells that start with these, fullwidth forms (＝) included, which
+    # NFKC folds to ASCII; a client controls every value here.
+    if unicodedata.normalize("NFKC", text[:1])[:1] in {"=", "+", "-", "@", "\t", "\r"}:
         return "'" + text
     return text
 

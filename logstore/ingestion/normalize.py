@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from logstore.core.ids import uuid7
 from logstore.core.jsoncodec import JSONDepthError, depth_exceeds, dumps, loads
-from logstore.core.redaction import mask_secret
+from logstore.core.redaction import mask_headers
 from logstore.ingestion.searchtext import preview_text, search_text
 
 # Promoted columns are indexed; a b-tree entry must stay well under PostgreSQL's ~2.7 kB cap.
@@ -513,10 +513,6 @@ def _model(request_body, response_body, url) -> str:
 
 def _mask_headers(part: dict, masked: frozenset[str]) -> dict:
     headers = part.get("headers")
-    if not masked or not isinstance(headers, Mapping):
-        return part
-    part["headers"] = {
-        name: mask_secret(value) if str(name).lower() in masked else value
-        for name, value in headers.items()
-    }
+    if isinstance(headers, Mapping):
+        part["headers"] = mask_headers(headers, masked)
     return part

@@ -4,15 +4,17 @@ import hashlib
 import time
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from logstore.apikeys.charge import KeyCharge, charge_key
 from logstore.core.errors import Refused
 from logstore.core.ids import uuid7
+from logstore.core.redaction import normalised_header_name
 from logstore.ingestion.normalize import (
     HeaderDefaults,
     NormalizationError,
@@ -61,6 +63,9 @@ class IdempotencyConflict(Refused):
 class IngestResult:
     status_code: int
     body: dict
+    # Whether the key was checked and the request's usage recorded with the write (a replayed
+    # Idempotency-Key answer is not: nothing was written).
+    charged: bool = False
 
 
 def prepare_logs(
@@ -80,7 +85,7 @@ def prepare_logs(
 def normalizer(headers: Mapping[str, str]):
     """normalize_log with this request's header defaults, masked headers and arrival time."""
     defaults = HeaderDefaults.from_headers(headers)
-    masked = frozenset(name.lower() for name in settings.LOGSTORE_MASKED_HEADERS)
+    masked = frozenset(normalised_header_name(name) for name in settings.LOGSTORE_MASKED_HEADERS)
     received_at = timezone.now()
     return partial(normalize_log, defaults=defaults, received_at=received_at, masked_headers=masked)
 
@@ -132,6 +137,7 @@ def store_logs(
     *,
     idempotency_key: str | None = None,
     request_hash: str = "",
+    charge: KeyCharge | None = None,
 ) -> IngestResult:
     """Write all of `logs` or none of them; the result is returned only once they are stored.
 
@@ -144,14 +150,23 @@ def store_logs(
     price_logs(workspace_id, logs)
     new_keys = unseen_metadata_keys(workspace_id, logs)
     if not store.transactional:
-        return _store_elsewhere(
+        if charge is not None:
+            # No transaction spans both systems: the key is checked and the usage recorded
+            # first (a failed insert then counts as a request that was accepted).
+            with transaction.atomic():
+                charge_key(charge, len(logs))
+        result = _store_elsewhere(
             store, workspace, api_key_id, logs, new_keys, idempotency_key, request_hash
         )
+        return replace(result, charged=charge is not None)
     ids = [uuid7() for _ in logs]
     body = _success_body(ids)
     try:
-        if idempotency_key or new_keys or connection.vendor != "postgresql":
+        if charge is not None or idempotency_key or new_keys or connection.vendor != "postgresql":
             with transaction.atomic():
+                if charge is not None:
+                    # The cached key is checked and the request's usage recorded with the write.
+                    charge_key(charge, len(logs))
                 if idempotency_key:
                     IdempotencyRecord.objects.create(
                         workspace=workspace,
@@ -172,7 +187,7 @@ def store_logs(
         if replay is None:
             raise
         return replay
-    return IngestResult(200, body)
+    return IngestResult(200, body, charged=charge is not None)
 
 
 def _success_body(ids) -> dict:
@@ -250,7 +265,10 @@ def unseen_metadata_keys(workspace_id, logs: Sequence[NormalizedLog]) -> list[st
     if not keys:
         return []
     seen = _seen_metadata_keys()
-    return sorted(k[:256] for k in keys if (workspace_id, k[:256]) not in seen)[
+    # Keys are recorded by their first 256 characters; two longer keys may share them, and
+    # one INSERT ... ON CONFLICT cannot name the same row twice.
+    prefixes = {k[:256] for k in keys}
+    return sorted(p for p in prefixes if (workspace_id, p) not in seen)[
         :MAX_METADATA_KEYS_PER_BATCH
     ]
 

@@ -16,11 +16,12 @@ workspaces. Parameters, all optional and combined with AND:
     cost_min  cost_max (USD)   priced=true|false (false: the logs shown as "no price")
 """
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import django_filters
 from django import forms
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from logstore.ingestion.normalize import parse_time
 from logstore.ingestion.searchtext import fold
@@ -138,13 +139,22 @@ class EventTimeField(forms.Field):
     def to_python(self, value):
         if value in (None, ""):
             return None
-        parsed = parse_time(value)
+        # parse_time refuses an offset that would leave the calendar; ISO still reads it.
+        parsed = parse_time(value) or _iso_or_none(value)
         if parsed is None:
             raise forms.ValidationError(
                 f"{value!r} is not a time: use ISO 8601 (2026-01-31T23:00:00Z) or epoch seconds.",
                 code="time",
             )
-        return parsed
+        return clamp_time(parsed)
+
+
+def _iso_or_none(value):
+    try:
+        parsed = parse_datetime(str(value).strip())
+    except ValueError:
+        return None
+    return parsed if parsed is not None and parsed.tzinfo is not None else None
 
 
 class LogFilterForm(forms.Form):
@@ -196,6 +206,22 @@ class ProviderModelField(CommaSeparatedField):
                 raise forms.ValidationError(f"{item!r} must look like provider__model.")
             pairs.append((provider, model))
         return pairs
+
+
+# Every stored log lies between these (ingest files far-off event times at their arrival), so
+# a bound beyond them selects the same logs once clamped, and date arithmetic near year 1 or
+# 9999, or an offset PostgreSQL refuses (beyond ±15:59), can no longer fail a query.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def clamp_time(value: datetime) -> datetime:
+    """`value` in UTC, within [EARLIEST, LATEST]."""
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+14:00 is in year 0; 9999-12-31T23:59-14:00 in 10000
+        return EARLIEST if value.year < 2000 else LATEST
+    return min(max(value, EARLIEST), LATEST)
 
 
 class ListFilter(django_filters.Filter):

@@ -13,6 +13,7 @@ from operator import attrgetter
 from django.db import connection, transaction
 from django.db.models import (
     Aggregate,
+    BooleanField,
     CharField,
     Count,
     Exists,
@@ -25,9 +26,9 @@ from django.db.models import (
     TextField,
     Value,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, NullIf, TruncDate, TruncDay, TruncHour, TruncMinute
-from django.db.models.lookups import Exact
 
 from logstore.core.jsoncodec import dumps
 from logstore.ingestion.normalize import NormalizedLog
@@ -170,15 +171,23 @@ def metadata_q(pairs) -> Q:
     """Metadata holding every (key, value) pair, comparing the value's text form.
 
     PostgreSQL answers one `@>` containment from the GIN index on metadata_index; other
-    databases compare each key's extracted text.
+    SQLite looks each pair up among the row's keys.
     """
     if connection.vendor == "postgresql":
         return Q(metadata_index__contains=dict(pairs))
+    column = f"{connection.ops.quote_name(Log._meta.db_table)}.metadata_index"
+    condition = _SQLITE_METADATA_PAIR.format(column=column)
     q = Q()
     for key, value in pairs:
-        # Cast, or the exact lookup would compare JSON values instead of text.
-        q &= Q(Exact(Cast(KeyTextTransform(key, "metadata_index"), TextField()), value))
+        q &= Q(RawSQL(condition, (key, value), output_field=BooleanField()))  # noqa: S611
     return q
+
+
+# json_each compares the key as a name; a JSON path would read `0` as an array index and has
+# no escape for `"`, so such keys never matched. Key and value are bound parameters.
+_SQLITE_METADATA_PAIR = (
+    "EXISTS (SELECT 1 FROM json_each({column}) AS m WHERE m.key = %s AND m.value = %s)"
+)
 
 
 # --- Writing: one COPY or INSERT per batch ----------------------------------------------------

@@ -170,3 +170,45 @@ def drop_partition(name: str, using=connection):
 def partition_bounds(day: date) -> tuple[datetime, datetime]:
     start = datetime(day.year, day.month, day.day, tzinfo=UTC)
     return start, start + timedelta(days=1)
+
+
+# A partition is re-analyzed once this share of its rows changed since its last ANALYZE (what
+# autovacuum's default analyze_scale_factor does, which never runs where autovacuum is off and
+# never at all for the partitioned parent).
+ANALYZE_CHANGED_SHARE = 0.1
+ANALYZE_MIN_CHANGES = 1_000
+
+
+def analyze_stale_partitions(using=connection) -> list[str]:
+    """ANALYZE each log partition that has rows but stale or no statistics.
+
+    New daily partitions start without statistics, and the planner then guesses (at 40k rows,
+    `latest 50` took 62 ms instead of 10 ms). Cheap when nothing changed: one catalog query.
+    """
+    with using.cursor() as cursor:
+        # reltuples is -1 until a table's first ANALYZE; the change counters come from the
+        # statistics system, which may lag a few seconds behind.
+        cursor.execute(
+            """
+            SELECT c.relname, c.reltuples < 0,
+                   COALESCE(s.n_mod_since_analyze, 0) > GREATEST(%s, %s * c.reltuples)
+            FROM pg_inherits i
+            JOIN pg_class c ON c.oid = i.inhrelid
+            LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
+            WHERE i.inhparent = %s::regclass
+            ORDER BY c.relname
+            """,
+            [ANALYZE_MIN_CHANGES, ANALYZE_CHANGED_SHARE, LOG_TABLE],
+        )
+        stale = []
+        for name, never_analyzed, changed in cursor.fetchall():
+            if never_analyzed and not changed:
+                cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {using.ops.quote_name(name)})")  # noqa: S608
+                changed = cursor.fetchone()[0]
+            if changed:
+                stale.append(name)
+        # Not the parent: on PostgreSQL 15, ANALYZE of a partitioned table analyzes every
+        # partition again. Scans are planned from each partition's own statistics.
+        for name in stale:
+            cursor.execute(f"ANALYZE {using.ops.quote_name(name)}")
+    return stale

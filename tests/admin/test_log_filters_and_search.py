@@ -133,3 +133,23 @@ def test_search_matches_ids_exactly_and_text_only_through_its_index(superuser_cl
     # asks its FTS5 table instead); no other column is ever scanned with LIKE.
     likes = re.findall(r'("[a-z_]+"\."[a-z_]+")::text LIKE|("[a-z_]+"\."[a-z_]+") LIKE', sql)
     assert {a or b for a, b in likes} <= {'"logstore_log"."search_text"'}
+
+
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ("?end=0001-01-01T00:00:00Z", []),
+        ("?start=0001-01-01T00:00:00%2B14:00", ["recent"]),
+        ("?end=9999-12-31T23:59:59-14:00", ["recent"]),
+        ("?end=9999-12-31T23:59:59.999999Z", ["recent"]),
+    ],
+)
+def test_it_reads_the_calendars_ends_as_time_bounds(superuser_client, make_log, query, expected):
+    make_log(user="recent")
+    assert users(superuser_client, query) == expected
+
+
+@pytest.mark.parametrize("term", ["id:not-a-uuid", "id:12345", "ID:zzz"])
+def test_searching_an_id_that_is_no_uuid_lists_nothing(superuser_client, make_log, term):
+    make_log(user="someone")
+    assert users(superuser_client, f"?q={term}") == []

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from logstore.models import ApiKey, IdempotencyRecord, Log
+from logstore.models import ApiKey, IdempotencyRecord, Log, MetadataKey
 from tests.payloads import (
     BIG_PARENT_ID,
     BIG_SPAN_ID,
@@ -293,3 +293,70 @@ def test_metadata_keys_are_recorded_and_their_last_sighting_refreshed(api, monke
     key.refresh_from_db()
     assert key.first_seen_at == long_ago
     assert key.last_seen_at > long_ago + timedelta(days=2)
+
+
+def test_it_reads_utf8_in_the_metadata_header(api):
+    # A WSGI server hands header bytes over as Latin-1 text (PEP 3333); this is what
+    # gunicorn passes on for `x-portkey-metadata: {"_user":"José"}` sent as UTF-8.
+    as_wsgi_gives_it = '{"_user":"José","team":"Zürich"}'.encode().decode("latin-1")
+    response = api.post(
+        "/v1/logs",
+        data=json.dumps({"request": {}, "response": {}}),
+        content_type="application/json",
+        HTTP_X_PORTKEY_METADATA=as_wsgi_gives_it,
+        HTTP_X_PORTKEY_TRACE_ID="trace-é".encode().decode("latin-1"),
+    )
+    assert response.status_code == 200, response.content
+    log = Log.objects.get()
+    assert log.user == "José" and log.metadata == {"_user": "José", "team": "Zürich"}
+    assert log.trace_id == "trace-é"
+
+
+def test_it_keeps_a_latin1_header_that_is_not_utf8(api):
+    response = api.post(
+        "/v1/logs",
+        data=json.dumps({"request": {}, "response": {}}),
+        content_type="application/json",
+        HTTP_X_PORTKEY_METADATA='{"_user":"Jos\xe9"}',
+    )
+    assert response.status_code == 200, response.content
+    assert Log.objects.get().user == "José"
+
+
+def test_it_stores_metadata_keys_longer_than_the_key_limit(api):
+    # Both keys are recorded under the same first 256 characters: one row, not two.
+    long_a, long_b = "k" * 256 + "a", "k" * 256 + "b"
+    body = {"request": {}, "response": {}, "metadata": {long_a: "1", long_b: "2"}}
+    response = api.post("/v1/logs", data=json.dumps(body), content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert Log.objects.get().metadata == {long_a: "1", long_b: "2"}
+    assert list(MetadataKey.objects.values_list("key", flat=True)) == ["k" * 256]
+    assert api.get("/v1/logs", {"metadata": f"{long_b}=2"}).json()["results"]
+
+
+SECRET = "sk-proj-0123456789abcdefghijklmnop"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        " authorization",
+        "authorization ",
+        "AUTHORIZATION",
+        "openai-api-key",
+        "x_api_key",
+        "x-auth-token",
+        "X-Refresh-Token",
+        "client-secret",
+        "x-goog-api-key",
+        "Cookie",
+    ],
+)
+def test_it_masks_secret_headers_by_normalised_name_and_pattern(api, name):
+    body = {"request": {"headers": {name: SECRET, "Accept": "*/*"}}, "response": {}}
+    response = api.post("/v1/logs", data=json.dumps(body), content_type="application/json")
+    assert response.status_code == 200
+    headers = Log.objects.get().request["headers"]
+    assert headers == {name: "sk-p…mnop", "Accept": "*/*"}
+    detail = api.get(f"/v1/logs/{response.json()['log_ids'][0]}")
+    assert SECRET not in detail.content.decode()

@@ -82,3 +82,23 @@ def test_listing_needs_the_read_scope(workspace, make_api):
     key, raw = ApiKey.generate(workspace, "writer", scopes=["logs.write"])
     key.raw = raw
     assert make_api(key).get("/logs").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "cD1nYXJiYWdl",  # base64 of "p=garbage", the old offset cursor's shape
+        "o.garbage",
+        "n.1.nothex",
+        "o.99999999999999999999999.0123456789abcdef0123456789abcdef",
+        "x.1.0123456789abcdef0123456789abcdef",
+        "o.",
+    ],
+)
+def test_a_forged_cursor_is_a_400_naming_the_parameter(api, post_logs, cursor):
+    post_logs(at(1, "a"))
+    response = api.get("/logs", {"cursor": cursor})
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert "cursor" in body["message"]
+    assert body["error"]["details"][0]["field"] == "cursor"

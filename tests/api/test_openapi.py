@@ -67,7 +67,11 @@ def test_the_docs_pages_load_nothing_from_another_host(client, url):
     assert assets
     for asset in assets:
         assert finders.find(asset.removeprefix("/static/")), asset
-    assert "/openapi.json" in html
+    own_scripts = [s for s in sources if not s.startswith("/static/") and "script" in s]
+    served = html + "".join(
+        client.get(s.replace("&amp;", "&")).content.decode() for s in own_scripts
+    )
+    assert "/openapi.json" in served
 
 
 @pytest.fixture
@@ -103,3 +107,26 @@ def test_the_api_answers_as_its_document_says(case, api_key, in_test_transaction
             response_schema_conformance,
         ],
     )
+
+
+def test_the_log_list_documents_every_filter_of_the_shared_filterset(client):
+    from logstore.query.filters import LogFilter
+
+    document = client.get("/openapi.json").json()
+    parameters = {p["name"] for p in document["paths"]["/logs"]["get"]["parameters"]}
+    assert parameters == set(LogFilter.base_filters) | {"cursor", "limit"}
+
+
+def test_swagger_ui_runs_under_the_csp_with_no_inline_script(client):
+    response = client.get("/docs")
+    assert "script-src" in response["Content-Security-Policy"]
+    html = response.content.decode()
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
+    assert scripts
+    for attributes, body in scripts:
+        assert not body.strip(), "inline script: the CSP blocks it"
+        src = re.search(r'src="([^"]+)"', attributes).group(1).replace("&amp;", "&")
+        if src.startswith("/static/"):
+            assert finders.find(src.removeprefix("/static/")), src
+        else:
+            assert client.get(src).status_code == 200, src

@@ -5,16 +5,6 @@ from types import SimpleNamespace
 import pytest
 
 
-@pytest.fixture(autouse=True)
-def _observe_every_request(settings):
-    from logstore.apikeys.usage import usage
-
-    # Counters are flushed on every request here, so tests can read them at once; counts left
-    # by other tests' rolled-back keys must not land on this test's keys.
-    usage._pending.clear()
-    settings.LOGSTORE_USAGE_FLUSH_SECONDS = 0
-
-
 @pytest.fixture
 def frozen_clock(monkeypatch):
     """Rate-limit windows that cannot roll over in the middle of a test."""

@@ -18,7 +18,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.views import APIView
 
-from logstore.models import ALL_SCOPES, ApiKey, Log, RejectedRequest
+from logstore.models import ALL_SCOPES, SCOPE_LOGS_READ, ApiKey, Log, RejectedRequest
 from tests.payloads import openai_chat
 from tests.posting import post_json
 from tests.reliability.conftest import assert_json_error
@@ -251,3 +251,30 @@ def test_the_documented_production_settings_are_the_ones_tested():
     doc = (REPO / "docs" / "operations.md").read_text()
     for name in PRODUCTION_ENV:
         assert name in doc, name
+
+
+def test_a_cached_key_revoked_since_is_refused_on_its_next_write(api, api_key):
+    assert post_json(api, openai_chat()).status_code == 200  # this process now caches the key
+    ApiKey.objects.get(pk=api_key.pk).revoke()
+    body = assert_json_error(post_json(api, openai_chat()), 401)
+    assert "revoked" in body["message"]
+    assert Log.objects.count() == 1
+
+
+def test_a_cached_key_that_lost_its_scope_is_refused_on_its_next_write(api, api_key):
+    assert post_json(api, openai_chat()).status_code == 200
+    key = ApiKey.objects.get(pk=api_key.pk)
+    key.scopes = [SCOPE_LOGS_READ]
+    key.save()
+    assert_json_error(post_json(api, openai_chat()), 403)
+    assert Log.objects.count() == 1
+
+
+def test_a_cached_key_edited_but_still_allowed_writes_without_a_hitch(api, api_key):
+    assert post_json(api, openai_chat()).status_code == 200
+    key = ApiKey.objects.get(pk=api_key.pk)
+    key.name = "renamed"
+    key.save()
+    assert post_json(api, openai_chat()).status_code == 200
+    assert post_json(api, openai_chat()).status_code == 200
+    assert Log.objects.count() == 3

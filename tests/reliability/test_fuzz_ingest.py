@@ -161,11 +161,11 @@ def test_duplicate_keys_keep_the_last_value(api):
     assert Log.objects.get().user == "last"
 
 
-def test_a_lone_surrogate_is_stored_as_sent(api):
-    raw = b'{"request": {"body": {"prompt": "half \\ud800 pair"}}, "response": {}}'
+def test_a_lone_surrogate_is_stored_as_a_replacement_character_and_a_pair_as_sent(api):
+    raw = b'{"request": {"body": {"prompt": "half \\ud800 pair \\ud83d\\ude00"}}, "response": {}}'
     response = post_json(api, raw)
     assert response.status_code == 200, response.content
-    assert Log.objects.get().request["body"]["prompt"] == "half \ud800 pair"
+    assert Log.objects.get().request["body"]["prompt"] == "half \ufffd pair \U0001f600"
 
 
 def test_nul_characters_round_trip_through_the_json_columns(api):

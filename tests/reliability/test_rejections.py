@@ -4,7 +4,7 @@ and operators read both in the admin."""
 import pytest
 from django.utils import timezone
 
-from logstore.apikeys.usage import trim_rejections
+from logstore.apikeys.usage import fold_usage, trim_rejections
 from logstore.models import ApiKey, ApiKeyUsage, RejectedRequest
 from tests.payloads import openai_chat
 from tests.posting import post_json
@@ -70,6 +70,7 @@ def test_a_throttled_key_is_recorded_once_a_minute_not_per_request(api, settings
     statuses = [post_json(api, openai_chat()).status_code for _ in range(5)]
     assert statuses == [200, 429, 429, 429, 429]
     assert RejectedRequest.objects.filter(status_code=429).count() == 1
+    fold_usage()
     usage = ApiKeyUsage.objects.get()
     assert usage.rejected_requests == 4
 
@@ -79,6 +80,7 @@ def test_accepted_and_rejected_requests_are_counted_per_key_and_day(api, api_key
     assert ok.status_code == 200
     assert post_json(api, openai_chat()).status_code == 200
     assert post_json(api, "not json").status_code == 400
+    fold_usage()
     usage = ApiKeyUsage.objects.get(api_key=api_key, day=timezone.now().date())
     assert usage.accepted_requests == 2
     assert usage.accepted_logs == 3
@@ -86,27 +88,39 @@ def test_accepted_and_rejected_requests_are_counted_per_key_and_day(api, api_key
     assert usage.bytes_received > len(ok.wsgi_request.body)
 
 
-def test_counters_wait_for_the_flush_interval(api, api_key, settings):
-    settings.LOGSTORE_USAGE_FLUSH_SECONDS = 3600
-    from logstore.apikeys.usage import usage
+def test_every_request_is_counted_by_the_next_fold_with_no_later_request(api, api_key):
+    # Counters used to wait in a worker's memory for a later request to the same worker: after
+    # an idle period the admin showed a fraction of what was sent, and a dead worker lost them.
+    # Now each request's usage is stored with it, and `manage.py maintain` folds it in.
+    sent = 0
+    for size in (1, 3, 12, 1, 2):
+        assert post_json(api, [openai_chat() for _ in range(size)]).status_code == 200
+        sent += size
+        fold_usage()
+        usage = ApiKeyUsage.objects.get(api_key=api_key)
+        assert usage.accepted_logs == sent
+    assert post_json(api, {"request": "nope"}).status_code == 400
+    assert fold_usage() == 1
+    usage = ApiKeyUsage.objects.get(api_key=api_key)
+    assert (usage.accepted_logs, usage.accepted_requests, usage.rejected_requests) == (19, 5, 1)
+    assert fold_usage() == 0
 
-    usage.flush()
-    assert post_json(api, openai_chat()).status_code == 200
-    assert not ApiKeyUsage.objects.exists()
-    usage.flush()
-    assert ApiKeyUsage.objects.get(api_key=api_key).accepted_logs == 1
+
+def test_an_idempotent_replay_is_counted_once_it_is_answered(api, api_key):
+    for _ in range(2):
+        response = post_json(api, openai_chat(), HTTP_IDEMPOTENCY_KEY="once")
+        assert response.status_code == 200
+    fold_usage()
+    usage = ApiKeyUsage.objects.get(api_key=api_key)
+    assert (usage.accepted_requests, usage.accepted_logs) == (2, 2)
 
 
-def test_counters_of_a_deleted_key_are_dropped_not_retried(api, api_key, settings):
-    settings.LOGSTORE_USAGE_FLUSH_SECONDS = 3600
-    from logstore.apikeys.usage import usage
-
-    usage.flush()
+def test_counters_of_a_deleted_key_are_dropped(api, api_key):
     assert post_json(api, openai_chat()).status_code == 200
     ApiKey.objects.filter(pk=api_key.pk).delete()
-    usage.flush()
+    assert post_json(api, openai_chat()).status_code == 401
+    assert fold_usage() == 1
     assert not ApiKeyUsage.objects.exists()
-    assert not usage._pending
 
 
 def test_trimming_keeps_the_newest_rejections(db):

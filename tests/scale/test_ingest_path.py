@@ -15,14 +15,15 @@ def forget_seen_metadata_keys(monkeypatch):
 
 
 @pytest.mark.postgres
-def test_a_single_log_with_known_metadata_keys_is_one_statement_after_authentication(
-    api, django_assert_num_queries, django_capture_on_commit_callbacks, settings, post_logs
+def test_a_single_log_with_a_known_key_and_metadata_keys_is_one_statement(
+    django_assert_num_queries, django_capture_on_commit_callbacks, post_logs
 ):
-    settings.LOGSTORE_RATE_LIMIT = None  # its one upsert per request is not the ingest path
     with django_capture_on_commit_callbacks(execute=True):
         post_logs(openai_chat("alice", feature="search"))  # stores the keys, then remembers them
-    # The key lookup, then one INSERT: no BEGIN/COMMIT pair, no metadata-key upsert.
-    with django_assert_num_queries(2):
+    # The key check with the usage row, then the INSERT, in one transaction (its savepoint
+    # here): no key lookup, no rate-limit upsert (the first request claimed a share of the
+    # window), no metadata-key upsert.
+    with django_assert_num_queries(4):
         post_logs(openai_chat("bob", feature="chat"))
     assert sorted(Log.objects.values_list("user", flat=True)) == ["alice", "bob"]
 

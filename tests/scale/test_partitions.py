@@ -13,6 +13,7 @@ from logstore.models import Log
 from logstore.query.filters import LogFilter
 from logstore.storage.partitions import (
     DEFAULT_PARTITION,
+    analyze_stale_partitions,
     create_partition,
     drop_partition,
     ensure_partitions,
@@ -210,3 +211,30 @@ def test_a_partition_with_rows_still_kept_elsewhere_is_emptied_not_dropped(
     assert "dropping" not in output
     assert exists(old_day_partition)
     assert sorted(Log.objects.values_list("user", flat=True)) == ["kept", "new"]
+
+
+def analyzed_at(table):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(last_analyze, last_autoanalyze) FROM pg_stat_user_tables "
+            "WHERE relname = %s",
+            [table],
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_create_partitions_analyzes_the_partitions_that_received_rows(api, post_dated_logs):
+    day = days_ago(400, hour=0).date()
+    create_partition(day)
+    try:
+        post_dated_logs(api, [(days_ago(400, hour=1), {"feature": f"f{i}"}) for i in range(30)])
+        assert analyzed_at(partition_name(day)) is None
+
+        out = command("create_partitions")
+        assert partition_name(day) in out
+        assert analyzed_at(partition_name(day)) is not None
+        # Nothing changed since: nothing to analyze, one catalog query.
+        assert analyze_stale_partitions() == []
+    finally:
+        drop_partition(partition_name(day))

@@ -133,3 +133,28 @@ def test_the_trace_page_draws_the_tree_and_links_every_span(web, api_key, post_l
 @pytest.mark.django_db
 def test_an_unknown_trace_is_a_404(web):
     assert web.get("/traces/nope/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "trace_id",
+    ["x/../victim", "./x", "../../admin/logstore/", "..", ".", "50%off", "a b?c#d", "café/ü"],
+)
+def test_trace_links_lead_to_their_own_trace_whatever_the_id(web, api_key, post_logs, trace_id):
+    import html
+    import re
+    from urllib.parse import urljoin, urlsplit
+
+    post_logs(
+        [{**chat("victim"), "trace_id": "victim"}, {**chat("own"), "trace_id": trace_id}],
+        key=api_key,
+    )
+    pages = {"/": web.get("/?user=own").content.decode()}
+    [own] = re.findall(r'href="(/log/[^"]+)"', pages["/"])
+    pages[own] = web.get(own).content.decode()
+    for page, text in pages.items():
+        [href] = re.findall(r'href="([^"]*/traces/[^"]*)"', text)
+        # Resolved as a browser does: dot segments removed, then percent-decoded once.
+        target = urlsplit(urljoin("http://testserver" + page, html.unescape(href)))
+        response = web.get(target.path, QUERY_STRING=target.query)
+        assert response.status_code == 200, (page, href)
+        assert response.context["trace_id"] == trace_id, (page, href)

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from logstore.storage.partitions import (
     PartitionLockTimeout,
+    analyze_stale_partitions,
     create_partition,
     days_in_default_partition,
     ensure_partitions,
@@ -15,7 +16,8 @@ from logstore.storage.partitions import (
 class Command(BaseCommand):
     help = (
         "Create the log table's daily partitions ahead of time (PostgreSQL). Concurrent runs "
-        "serialise on an advisory lock; each partition is one short transaction."
+        "serialise on an advisory lock; each partition is one short transaction. Partitions with "
+        "stale or no statistics are analyzed."
     )
 
     def add_arguments(self, parser):
@@ -40,6 +42,8 @@ class Command(BaseCommand):
         except PartitionLockTimeout as exc:
             raise CommandError(f"{exc}; try again later.") from None
         self.stdout.write(f"Created {len(created)} partition(s): {', '.join(created) or '-'}")
+        analyzed = analyze_stale_partitions()
+        self.stdout.write(f"Analyzed {len(analyzed)} partition(s): {', '.join(analyzed) or '-'}")
         if stray_days:
             self.stdout.write(
                 f"The default partition holds rows of {len(stray_days)} day(s), from "

@@ -59,7 +59,7 @@ def drop_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("logstore", "0006_cost")]
+    dependencies = [("logstore", "0009_usage_events")]
 
     operations = [
         migrations.AddField(

@@ -1,0 +1,246 @@
+"""Hourly chart rollups: per workspace and hour, requests, errors, tokens and a latency
+histogram, overall and per breakdown value, so a chart over days reads a few hundred rows
+instead of every log of its window.
+
+They are rebuilt from raw logs, never incremented: `rebuild` recomputes a range of hours, and
+`refresh` (every ~30 s, `manage.py maintain --every 30`) rebuilds the hours that received logs
+since its last run. Logs are found by id: UUIDv7 ids begin with the time they were stored, and
+each partition's primary key is ordered by id, so "stored since T" is one short index range
+per partition whatever hour the logs belong to. `ChartRollupMark.complete_before` says up to
+when the rollups hold every log; charts read raw rows for anything later (the current hour)
+and for the partial hours at a window's edges.
+"""
+
+import math
+import uuid
+from bisect import bisect_right
+from datetime import UTC, datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import Case, CharField, Count, F, Func, IntegerField, Q, Sum, Value, When
+from django.db.models.functions import TruncHour
+from django.utils import timezone
+
+from logstore.models import ChartRollup, ChartRollupMark, Log
+
+# Bucket lower bounds in milliseconds, ~1.5x apart: p50 and p95 read from the histogram fall
+# in the same bucket as the exact value, or the next one when the exact percentile sits on a
+# bound between two ranks.
+LATENCY_BOUNDS = (
+    0, 1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 70, 100, 150, 200, 300, 500, 700, 1_000, 1_500,
+    2_000, 3_000, 5_000, 7_000, 10_000, 15_000, 20_000, 30_000, 50_000, 70_000, 100_000,
+    150_000, 200_000, 300_000, 600_000,
+)  # fmt: skip
+# Columns a breakdown can be rolled up by (the charts page's BREAKDOWN_FIELDS but metadata).
+DIMENSIONS = ("model", "user", "provider", "environment", "organization", "status")
+# A transaction may commit this long after the ids it wrote were taken; refresh looks back as
+# far, so a slow commit is still rolled up on the next run.
+COMMIT_LAG = timedelta(minutes=2)
+HOUR = timedelta(hours=1)
+REFRESH_LOCK_KEY = 0x6C6F67726F6C6C  # "logroll"
+
+
+def latency_bucket(latency_ms) -> int:
+    return bisect_right(LATENCY_BOUNDS, latency_ms) - 1
+
+
+def histogram_percentile(counts, fraction):
+    """The `fraction` percentile of a histogram, the way percentile_cont interpolates between
+    the two closest ranks, each rank's value placed evenly inside its bucket."""
+    total = sum(counts)
+    if not total:
+        return None
+    position = (total - 1) * fraction
+    low = math.floor(position)
+    high = min(low + 1, total - 1)
+    below, above = _ranked_value(counts, low), _ranked_value(counts, high)
+    return below + (above - below) * (position - low)
+
+
+def _ranked_value(counts, rank):
+    seen = 0
+    for index, count in enumerate(counts):
+        if count and seen + count > rank:
+            low = LATENCY_BOUNDS[index]
+            high = LATENCY_BOUNDS[index + 1] if index + 1 < len(LATENCY_BOUNDS) else low
+            return low + (high - low) * ((rank - seen + 0.5) / count)
+        seen += count
+    return float(LATENCY_BOUNDS[-1])
+
+
+def merge_histograms(into, counts):
+    if len(into) < len(counts):
+        into.extend([0] * (len(counts) - len(into)))
+    for index, count in enumerate(counts):
+        into[index] += count
+    return into
+
+
+def latency_bucket_expression():
+    return Case(
+        *(
+            When(latency_ms__lt=bound, then=Value(i - 1))
+            for i, bound in enumerate(LATENCY_BOUNDS)
+            if i
+        ),
+        default=Value(len(LATENCY_BOUNDS) - 1),
+        output_field=IntegerField(),
+    )
+
+
+def hour_expression():
+    if connection.vendor == "sqlite":
+        # Django's Trunc calls back into Python per row on SQLite; strftime is built in.
+        return Func(
+            Value("%Y-%m-%d %H:00:00"),
+            F("created_at"),
+            function="strftime",
+            output_field=CharField(),
+        )
+    return TruncHour("created_at", tzinfo=UTC)
+
+
+def as_hour(value) -> datetime:
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def floor_hour(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def ceil_hour(moment: datetime) -> datetime:
+    floor = floor_hour(moment)
+    return floor if floor == moment else floor + HOUR
+
+
+def hourly_aggregates(rows, dimensions=DIMENSIONS):
+    """Rollup rows (unsaved) for `rows`, a queryset of logs: one per workspace, hour and value."""
+    rows = rows.order_by().annotate(hour=hour_expression())
+    sums = {
+        "requests": Count("pk"),
+        "errors": Count("pk", filter=Q(is_success=False)),
+        "tokens": Sum("total_tokens"),
+    }
+    found = {}
+    for row in rows.values("workspace_id", "hour").annotate(**sums):
+        key = (row["workspace_id"], as_hour(row["hour"]), "", "")
+        found[key] = ChartRollup(
+            workspace_id=key[0],
+            hour=key[1],
+            requests=row["requests"],
+            errors=row["errors"],
+            tokens=row["tokens"] or 0,
+            latency_histogram=[0] * len(LATENCY_BOUNDS),
+        )
+    latencies = (
+        rows.filter(latency_ms__isnull=False)
+        .annotate(bucket=latency_bucket_expression())
+        .values("workspace_id", "hour", "bucket")
+        .annotate(n=Count("pk"))
+    )
+    for row in latencies:
+        found[(row["workspace_id"], as_hour(row["hour"]), "", "")].latency_histogram[
+            row["bucket"]
+        ] += row["n"]
+    for dimension in dimensions:
+        for row in rows.values("workspace_id", "hour", dimension).annotate(**sums):
+            value = "" if row[dimension] is None else str(row[dimension])
+            found[(row["workspace_id"], as_hour(row["hour"]), dimension, value)] = ChartRollup(
+                workspace_id=row["workspace_id"],
+                hour=as_hour(row["hour"]),
+                dimension=dimension,
+                value=value[:256],
+                requests=row["requests"],
+                errors=row["errors"],
+                tokens=row["tokens"] or 0,
+            )
+    return list(found.values())
+
+
+def rebuild(start: datetime, end: datetime, workspace_ids=None) -> int:
+    """Recompute the rollups of every hour that overlaps [start, end); returns rows written."""
+    start, end = floor_hour(start), ceil_hour(end)
+    logs = Log.objects.filter(created_at__gte=start, created_at__lt=end)
+    stale = ChartRollup.objects.filter(hour__gte=start, hour__lt=end)
+    if workspace_ids is not None:
+        logs = logs.filter(workspace_id__in=workspace_ids)
+        stale = stale.filter(workspace_id__in=workspace_ids)
+    fresh = hourly_aggregates(logs)
+    with transaction.atomic():
+        stale.delete()
+        ChartRollup.objects.bulk_create(fresh, batch_size=2_000)
+    return len(fresh)
+
+
+def forget_before(workspace_id, cutoff: datetime):
+    """After retention deleted a workspace's logs older than `cutoff`: drop their hours'
+    rollups and recompute the hour the cutoff falls in."""
+    hour = floor_hour(cutoff)
+    ChartRollup.objects.filter(workspace_id=workspace_id, hour__lt=hour).delete()
+    rebuild(hour, hour + HOUR, [workspace_id])
+
+
+def uuid7_floor(moment: datetime) -> uuid.UUID:
+    """The smallest UUIDv7 taken at `moment` or later."""
+    millis = int(moment.timestamp() * 1000)
+    return uuid.UUID(int=(millis << 80) | (0x7 << 76) | (0b10 << 62))
+
+
+def complete_before() -> datetime | None:
+    mark = ChartRollupMark.objects.filter(pk=1).first()
+    return mark.complete_before if mark else None
+
+
+def refresh(now: datetime | None = None, first_run_since: timedelta = timedelta(days=31)) -> int:
+    """Rebuild every hour that received logs since the last refresh; returns rows written.
+
+    Concurrent runs queue on an advisory lock (PostgreSQL) or the write lock (SQLite). The
+    first run, with no mark yet, rebuilds the last `first_run_since`.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_LOCK_KEY])
+        return _refresh(now or timezone.now(), first_run_since)
+
+
+def _refresh(now, first_run_since):
+    previous = complete_before()
+    written = 0
+    if previous is None:
+        written = rebuild(now - first_run_since, now)
+    else:
+        since = uuid7_floor(previous - COMMIT_LAG)
+        touched = (
+            Log.objects.filter(id__gte=since)
+            .order_by()
+            .annotate(hour=hour_expression())
+            .values_list("workspace_id", "hour")
+            .distinct()
+        )
+        hours = {}
+        for workspace_id, hour in touched:
+            hours.setdefault(as_hour(hour), set()).add(workspace_id)
+        # Consecutive hours are rebuilt together: a backfill touching a month is a few
+        # grouped queries, not a few per hour.
+        ranges = []
+        for hour, workspace_ids in sorted(hours.items()):
+            if ranges and ranges[-1][1] == hour:
+                ranges[-1][1] = hour + HOUR
+                ranges[-1][2].update(workspace_ids)
+            else:
+                ranges.append([hour, hour + HOUR, set(workspace_ids)])
+        for start, end, workspace_ids in ranges:
+            written += rebuild(start, end, workspace_ids)
+    ChartRollupMark.objects.update_or_create(pk=1, defaults={"complete_before": now})
+    return written
+
+
+def whole_hours(start: datetime, end: datetime, mark: datetime | None):
+    """The [first, last) whole hours of [start, end) that rollups answer, or None."""
+    if mark is None:
+        return None
+    first, last = ceil_hour(start), floor_hour(min(end, mark))
+    return (first, last) if first < last else None
