@@ -15,6 +15,9 @@ metrics_dir = os.environ.setdefault(
 )
 
 
+# Long filter URLs (many trace ids) must reach Django, which says what is wrong with them,
+# instead of stopping at gunicorn's bare "URI Too Long" page (its default is 4094 bytes).
+limit_request_line = 8190
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 

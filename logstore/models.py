@@ -131,7 +131,7 @@ class PriceSource(models.TextChoices):
 
 
 # Columns that hold a call's bodies (up to megabytes a row): lists read without them.
-BODY_FIELDS = ("request", "response", "metadata", "metadata_index")
+BODY_FIELDS = ("request", "response", "metadata", "metadata_index", "search_text")
 
 
 class LogQuerySet(models.QuerySet):
@@ -208,6 +208,11 @@ class Log(models.Model):
     # Scalar metadata values as text ({"k": "5"} for both 5 and "5"), so `k=v` filters match
     # what a person typed; on PostgreSQL a GIN index serves `@>` over it.
     metadata_index = models.JSONField(default=dict, blank=True)
+    # The prompt's and response's text, folded (logstore/ingestion/searchtext.py), for `q=`:
+    # a trigram GIN index on PostgreSQL, an FTS5 trigram table on SQLite (migration 0010).
+    search_text = models.TextField(blank=True, default="", editable=False)
+    # "prompt → answer" on one line, for the list's preview column (no body read per row).
+    preview = models.CharField(max_length=160, blank=True, default="", editable=False)
 
     objects = LogQuerySet.as_manager()
 

@@ -1,12 +1,16 @@
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from logstore.observability.metrics import metrics_view
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("metrics", metrics_view, name="metrics"),
+    # Browsers ask for /favicon.ico whatever the page says.
+    path("favicon.ico", RedirectView.as_view(url=static("logstore/favicon.svg"), permanent=True)),
     path("", include("ingest.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("logstore.web.urls")),

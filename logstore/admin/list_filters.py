@@ -193,6 +193,17 @@ class TraceListFilter(InputListFilter):
     }
 
 
+class ContainsListFilter(InputListFilter):
+    title = "text contains (any case)"
+    parameters = ("model_contains", "user_contains", "url_contains", "span_name_contains")
+    labels = {
+        "model_contains": "Model contains",
+        "user_contains": "User contains",
+        "url_contains": "URL contains",
+        "span_name_contains": "Span name contains",
+    }
+
+
 class MetadataListFilter(InputListFilter):
     title = "metadata"
     parameters = ("metadata",)

@@ -7,18 +7,18 @@ docs/admin.md.
 from urllib.parse import urlencode
 from uuid import UUID
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.timezone import localtime
 
 from logstore.admin import list_filters as filters
 from logstore.core.jsoncodec import pretty
 from logstore.exports.writers import export_response
+from logstore.ingestion.searchtext import fold
 from logstore.models import Log
 from logstore.query.access import workspaces_for
 from logstore.query.filters import LogFilter
@@ -27,7 +27,7 @@ from logstore.query.presenters import cost_display
 from logstore.storage import get_store
 from logstore.storage.orm import criteria_q
 from logstore.storage.port import LogCriteria, without_bodies
-from logstore.templatetags.logstore_ui import status_badge
+from logstore.templatetags.logstore_ui import format_time, short_id, status_badge
 
 CURSOR_VAR = filters.CURSOR_VAR
 SEARCH_PREFIXES = {
@@ -63,6 +63,22 @@ def pretty_json(value):
         len(text),
         length,
     )
+
+
+def search_criteria(term) -> dict:
+    """The search box as criteria: `text:…` searches prompts and responses only; `trace:…`,
+    `user:…` etc. match one column exactly; a bare term matches any column exactly, or the
+    text (through its index). Empty when nothing can be searched for."""
+    prefix, sep, rest = term.partition(":")
+    if sep and prefix.lower() == "text":
+        text = fold(rest).strip()
+        return {"text": text} if text else {}
+    pairs = search_pairs(term)
+    if not (sep and prefix.lower() in SEARCH_PREFIXES):
+        text = fold(term).strip()
+        if text:
+            pairs = (*pairs, ("search_text", text))
+    return {"any_of": pairs} if pairs else {}
 
 
 def search_pairs(term) -> tuple:
@@ -106,9 +122,9 @@ def changelist_criteria(request, changelist) -> LogCriteria:
         raise IncorrectLookupParameters(filterset.errors)
     criteria = filterset.criteria(workspace_ids=scope)
     term = (changelist.query or "").strip()
-    pairs = search_pairs(term) if term else ()
+    changes = search_criteria(term) if term else {}
     # `id:` with something that is no UUID can match no log, rather than every log.
-    return criteria.narrowed(any_of=pairs, nothing=nothing or bool(term and not pairs))
+    return criteria.narrowed(**changes, nothing=nothing or bool(term and not changes))
 
 
 class LogChangeList(ChangeList):
@@ -121,10 +137,15 @@ class LogChangeList(ChangeList):
 
     def get_filters(self, request):
         specs, has_filters, remaining, duplicates, active = super().get_filters(request)
-        # Raw field lookups from the URL (`?url__contains=`) would bypass LogFilter and scan.
+        # Raw field lookups from the URL (`?url__contains=`) would bypass LogFilter and scan:
+        # say so, and show the list without them.
         if remaining:
-            raise IncorrectLookupParameters(f"Unknown filter(s): {', '.join(sorted(remaining))}")
-        return specs, has_filters, remaining, duplicates, active
+            messages.warning(
+                request,
+                f"Ignored unknown filter(s): {', '.join(sorted(remaining))}. "
+                "Use the filters in the sidebar (url_contains=… for a URL).",
+            )
+        return specs, has_filters, {}, duplicates, active
 
     def get_query_string(self, new_params=None, remove=None):
         new_params = {CURSOR_VAR: None, **(new_params or {})}
@@ -133,17 +154,14 @@ class LogChangeList(ChangeList):
     def get_results(self, request):
         cursor = request.GET.get(CURSOR_VAR) or None
         self.criteria = changelist_criteria(request, self)
+        # The changelist shows no URL either; it can be as long as a body.
+        shown = {"columns": [c for c in without_bodies() if c != "url"], "with_workspace": True}
         try:
-            page = get_store().page(
-                self.criteria,
-                after=cursor,
-                size=self.list_per_page,
-                # The changelist shows no URL either; it can be as long as a body.
-                columns=[c for c in without_bodies() if c != "url"],
-                with_workspace=True,
-            )
+            page = get_store().page(self.criteria, after=cursor, size=self.list_per_page, **shown)
         except InvalidCursor as exc:
-            raise IncorrectLookupParameters(exc) from exc
+            messages.warning(request, f"{exc} Showing the newest logs.")
+            cursor = None
+            page = get_store().page(self.criteria, size=self.list_per_page, **shown)
         self.paginator = page
         self.result_list = page.rows
         self.result_count = len(page.rows)
@@ -187,6 +205,7 @@ class LogAdmin(admin.ModelAdmin):
         filters.StatusClassListFilter,
         filters.StatusListFilter,
         filters.TraceListFilter,
+        filters.ContainsListFilter,
         filters.ProviderListFilter,
         filters.ModelListFilter,
         filters.EnvironmentListFilter,
@@ -201,13 +220,14 @@ class LogAdmin(admin.ModelAdmin):
     show_facets = admin.ShowFacets.NEVER
     search_fields = ("trace_id",)  # shows the box; get_search_results decides what matches
     search_help_text = (
-        "Exact trace id, span id, log id, user or organization. "
-        "Prefix with trace:, span:, id:, user: or org: to search one of them."
+        "Text in prompts and responses, or an exact trace id, span id, log id, user or "
+        "organization. Prefix with text:, trace:, span:, id:, user: or org: to search one of "
+        "them. Pick a time range to keep text searches fast."
     )
     actions = ["export_jsonl", "export_csv"]
     readonly_fields = (
-        "created_at",
-        "received_at",
+        "created_time",
+        "received_time",
         "status_badge",
         "method",
         "url",
@@ -238,7 +258,7 @@ class LogAdmin(admin.ModelAdmin):
             None,
             {
                 "fields": (
-                    ("created_at", "received_at"),
+                    ("created_time", "received_time"),
                     ("status_badge", "is_success", "streaming"),
                     ("method", "url"),
                     ("provider", "model"),
@@ -276,6 +296,12 @@ class LogAdmin(admin.ModelAdmin):
     def get_changelist(self, request, **kwargs):
         return LogChangeList
 
+    def changelist_view(self, request, extra_context=None):
+        # The app menu would take a third of the width the ten columns need.
+        return super().changelist_view(
+            request, {"is_nav_sidebar_enabled": False, **(extra_context or {})}
+        )
+
     def has_module_permission(self, request):
         return request.user.is_active and request.user.is_staff
 
@@ -303,10 +329,12 @@ class LogAdmin(admin.ModelAdmin):
         # The changelist's rows come from the log store (`changelist_criteria`); this
         # queryset serves only the ORM's bulk delete of the ticked, or all listed, rows.
         term = search_term.strip()
-        pairs = search_pairs(term) if term else ()
-        if not pairs:
+        if not term:
             return queryset, False
-        return queryset.filter(criteria_q(LogCriteria(workspace_ids=None, any_of=pairs))), False
+        changes = search_criteria(term)
+        if not changes:
+            return queryset.none(), False  # as the list: `id:` with no UUID matches nothing
+        return queryset.filter(criteria_q(LogCriteria(workspace_ids=None, **changes))), False
 
     # --- columns and fields -----------------------------------------------------------------
 
@@ -315,7 +343,15 @@ class LogAdmin(admin.ModelAdmin):
 
     @admin.display(description="time")
     def time(self, log):
-        return localtime(log.created_at).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+        return format_time(log.created_at)
+
+    @admin.display(description="created at")
+    def created_time(self, log):
+        return format_time(log.created_at)
+
+    @admin.display(description="received at")
+    def received_time(self, log):
+        return format_time(log.received_at)
 
     @admin.display(description="status")
     def status_badge(self, log):
@@ -330,9 +366,10 @@ class LogAdmin(admin.ModelAdmin):
         if not log.trace_id:
             return "—"
         return format_html(
-            '<a href="{}" class="log-trace">{}</a>',
+            '<a href="{}" class="log-trace" title="{}">{}</a>',
             self.changelist_url(trace_id=log.trace_id),
             log.trace_id,
+            short_id(log.trace_id),
         )
 
     @admin.display(description="latency")

@@ -102,3 +102,17 @@ def trace_feedback(workspace_ids, trace_id) -> dict:
         if totals["weight"]:
             score = totals["weighted"] / totals["weight"]
     return {"weighted_score": score, "items": [feedback_as_dict(f) for f in items]}
+
+
+def page_feedback_scores(logs) -> dict:
+    """{(workspace_id, trace_id): weighted score} for the traces of a page of logs, in one
+    query on the feedback table's (workspace, trace_id) index."""
+    from logstore.storage.orm import weighted_feedback_scores
+
+    traces = {log.trace_id for log in logs if log.trace_id}
+    if not traces:
+        return {}
+    scores = weighted_feedback_scores().filter(
+        workspace_id__in={log.workspace_id for log in logs}, trace_id__in=traces
+    )
+    return {(row["workspace_id"], row["trace_id"]): row["score"] for row in scores}

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from logstore.core.ids import uuid7
 from logstore.core.jsoncodec import JSONDepthError, depth_exceeds, dumps, loads
 from logstore.core.redaction import mask_headers
+from logstore.ingestion.searchtext import preview_text, search_text
 
 # Promoted columns are indexed; a b-tree entry must stay well under PostgreSQL's ~2.7 kB cap.
 MAX_INDEXED_TEXT = 256
@@ -133,6 +134,8 @@ class NormalizedLog:
     response: dict
     metadata: dict | None
     metadata_index: dict
+    search_text: str
+    preview: str
     cached_tokens: int | None = None
     cache_write_tokens: int | None = None
     reasoning_tokens: int | None = None
@@ -231,6 +234,8 @@ def normalize_log(
         response=stored_response,
         metadata=metadata,
         metadata_index=_metadata_index(md),
+        search_text=search_text(stored_request, stored_response),
+        preview=preview_text(stored_request, stored_response),
     )
 
 

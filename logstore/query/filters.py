@@ -4,8 +4,10 @@ Every surface cleans the query parameters it received with `LogFilter` and asks 
 store (`logstore.storage`) for the `LogCriteria` they mean, scoped to the caller's
 workspaces. Parameters, all optional and combined with AND:
 
-    since=15m|1h|24h|7d|30d    or  start=<ISO time>  end=<ISO time>
+    since=15m|1h|24h|7d|30d    or  start=<ISO time or epoch>  end=<…>  (explicit times win)
+    q=<text>  (full-text search over prompts and responses; see logstore/query/search.py)
     trace_id=a,b  (or repeated)   span_id  user  organization  environment  provider  model
+    model_contains  user_contains  url_contains  span_name_contains  (case-insensitive)
     status=200,429  status_class=2xx,5xx   success=true|false
     latency_min  latency_max (ms)   tokens_min  tokens_max (total)   streaming=true|false
     prompt_tokens_min/max  completion_tokens_min/max   provider_model=openai__gpt-4o,...
@@ -19,9 +21,12 @@ from datetime import UTC, datetime, timedelta
 import django_filters
 from django import forms
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
+from logstore.ingestion.normalize import parse_time
+from logstore.ingestion.searchtext import fold
 from logstore.models import Log
-from logstore.storage.port import EQUALITY_COLUMNS, LogCriteria
+from logstore.storage.port import CONTAINS_COLUMNS, EQUALITY_COLUMNS, LogCriteria
 
 TIME_PRESETS = {
     "15m": timedelta(minutes=15),
@@ -32,6 +37,19 @@ TIME_PRESETS = {
 }
 STATUS_CLASSES = {"1xx": 100, "2xx": 200, "3xx": 300, "4xx": 400, "5xx": 500}
 MAX_METADATA_PAIRS = 20
+MAX_ID_LENGTH = 256  # the trace_id and span_id columns' size
+MAX_SEARCH_LENGTH = 200
+# (lower bound, upper bound, what they bound): a range whose low end passes its high end is
+# a typo, not an empty result.
+RANGES = (
+    ("latency_min", "latency_max", "latency"),
+    ("tokens_min", "tokens_max", "tokens"),
+    ("prompt_tokens_min", "prompt_tokens_max", "prompt tokens"),
+    ("completion_tokens_min", "completion_tokens_max", "completion tokens"),
+    ("feedback_min", "feedback_max", "feedback"),
+)
+TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
+FALSE_WORDS = frozenset({"false", "0", "no", "off"})
 # (column, lower-bound parameter, upper-bound parameter), both bounds inclusive.
 RANGE_PARAMETERS = (
     ("latency_ms", "latency_min", "latency_max"),
@@ -88,6 +106,74 @@ class MetadataPairsField(MultipleValueField):
         return pairs
 
 
+class IdListField(CommaSeparatedField):
+    def to_python(self, value):
+        ids = super().to_python(value)
+        for item in ids:
+            if len(item) > MAX_ID_LENGTH:
+                raise forms.ValidationError(
+                    f"An id is at most {MAX_ID_LENGTH} characters; one here has {len(item):,}."
+                )
+        return ids
+
+
+class StrictBooleanField(forms.Field):
+    """true/false (or 1/0, yes/no); anything else is an error, not a silent "any"."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        word = str(value).strip().lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+        raise forms.ValidationError(f"{value!r} is not true or false.", code="boolean")
+
+
+class EventTimeField(forms.Field):
+    """ISO 8601 (a time without an offset is UTC) or epoch seconds/ms, as ingest accepts."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        # parse_time refuses an offset that would leave the calendar; ISO still reads it.
+        parsed = parse_time(value) or _iso_or_none(value)
+        if parsed is None:
+            raise forms.ValidationError(
+                f"{value!r} is not a time: use ISO 8601 (2026-01-31T23:00:00Z) or epoch seconds.",
+                code="time",
+            )
+        return clamp_time(parsed)
+
+
+def _iso_or_none(value):
+    try:
+        parsed = parse_datetime(str(value).strip())
+    except ValueError:
+        return None
+    return parsed if parsed is not None and parsed.tzinfo is not None else None
+
+
+class LogFilterForm(forms.Form):
+    """Checks between parameters: a window that ends before it starts, inverted ranges."""
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and start >= end:
+            self.add_error("end", f"must be after start ({start:%Y-%m-%d %H:%M:%S} UTC).")
+        for low, high, what in RANGES:
+            lowest, highest = data.get(low), data.get(high)
+            if lowest is not None and highest is not None and lowest > highest:
+                self.add_error(
+                    high, f"the {what} maximum ({highest:g}) is below its minimum ({lowest:g})."
+                )
+        return data
+
+
 class StatusField(CommaSeparatedField):
     def to_python(self, value):
         codes = []
@@ -138,18 +224,16 @@ def clamp_time(value: datetime) -> datetime:
     return min(max(value, EARLIEST), LATEST)
 
 
-class TimeBoundField(django_filters.fields.IsoDateTimeField):
-    def to_python(self, value):
-        value = super().to_python(value)
-        return clamp_time(value) if value is not None else None
-
-
-class TimeBoundFilter(django_filters.IsoDateTimeFilter):
-    field_class = TimeBoundField
-
-
 class ListFilter(django_filters.Filter):
-    field_class = CommaSeparatedField
+    field_class = IdListField
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class EventTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = EventTimeField
 
 
 class StatusFilter(django_filters.Filter):
@@ -170,8 +254,11 @@ class ProviderModelFilter(django_filters.Filter):
 
 class LogFilter(django_filters.FilterSet):
     since = django_filters.ChoiceFilter(choices=[(k, k) for k in TIME_PRESETS], label="Time range")
-    start = TimeBoundFilter(field_name="created_at", lookup_expr="gte")
-    end = TimeBoundFilter(field_name="created_at", lookup_expr="lt")
+    start = EventTimeFilter(field_name="created_at", lookup_expr="gte")
+    end = EventTimeFilter(field_name="created_at", lookup_expr="lt")
+    q = django_filters.CharFilter(
+        max_length=MAX_SEARCH_LENGTH, label="Text in prompts and responses"
+    )
     trace_id = ListFilter(label="Trace id(s)")
     span_id = ListFilter(label="Span id(s)")
     user = django_filters.CharFilter()
@@ -179,9 +266,13 @@ class LogFilter(django_filters.FilterSet):
     environment = django_filters.CharFilter()
     provider = django_filters.CharFilter()
     model = django_filters.CharFilter()
+    model_contains = django_filters.CharFilter(field_name="model", lookup_expr="icontains")
+    user_contains = django_filters.CharFilter(field_name="user", lookup_expr="icontains")
+    url_contains = django_filters.CharFilter(field_name="url", lookup_expr="icontains")
+    span_name_contains = django_filters.CharFilter(field_name="span_name", lookup_expr="icontains")
     status = StatusFilter()
     status_class = StatusClassFilter()
-    success = django_filters.BooleanFilter(field_name="is_success")
+    success = StrictBooleanFilter(field_name="is_success")
     latency_min = django_filters.NumberFilter(field_name="latency_ms", lookup_expr="gte")
     latency_max = django_filters.NumberFilter(field_name="latency_ms", lookup_expr="lte")
     tokens_min = django_filters.NumberFilter(field_name="total_tokens", lookup_expr="gte")
@@ -195,7 +286,7 @@ class LogFilter(django_filters.FilterSet):
         field_name="completion_tokens", lookup_expr="lte"
     )
     provider_model = ProviderModelFilter(label="Provider__model")
-    streaming = django_filters.BooleanFilter()
+    streaming = StrictBooleanFilter()
     metadata = MetadataFilter()
     feedback_min = django_filters.NumberFilter(label="Weighted feedback at least")
     feedback_max = django_filters.NumberFilter(label="Weighted feedback at most")
@@ -206,13 +297,14 @@ class LogFilter(django_filters.FilterSet):
     cost_max = django_filters.NumberFilter(
         field_name="cost_usd", lookup_expr="lte", label="Cost at most (USD)"
     )
-    priced = django_filters.BooleanFilter(
+    priced = StrictBooleanFilter(
         field_name="cost_usd", lookup_expr="isnull", exclude=True, label="Has a price"
     )
 
     class Meta:
         model = Log
         fields = []
+        form = LogFilterForm
 
     def filter_queryset(self, queryset):
         # The ORM's compilation of the same criteria every backend receives.
@@ -231,7 +323,9 @@ class LogFilter(django_filters.FilterSet):
 def criteria_from(data, *, workspace_ids, now=None) -> LogCriteria:
     """LogFilter's cleaned data as a `LogCriteria`; `since` is resolved against `now`."""
     starts = [data["start"]] if data.get("start") else []
-    if data.get("since"):
+    # An explicit From/To is what the person chose; a preset left in the form must not
+    # narrow it to their overlap.
+    if data.get("since") and not (data.get("start") or data.get("end")):
         starts.append((now or timezone.now()) - TIME_PRESETS[data["since"]])
     ranges = []
     for column, low, high in RANGE_PARAMETERS:
@@ -257,6 +351,12 @@ def criteria_from(data, *, workspace_ids, now=None) -> LogCriteria:
         metadata=tuple(data.get("metadata") or ()),
         feedback_min=_float_or_none(data.get("feedback_min")),
         feedback_max=_float_or_none(data.get("feedback_max")),
+        text=fold(data.get("q") or "").strip(),
+        contains=tuple(
+            (column, data[f"{column}_contains"])
+            for column in CONTAINS_COLUMNS
+            if data.get(f"{column}_contains")
+        ),
     )
 
 

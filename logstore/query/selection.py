@@ -34,7 +34,10 @@ def filter_params(query: Mapping, *, default_window: str | None = None, extra=()
         kept = [str(v) for v in values if str(v).strip()]
         if key in known and kept:
             params.setlist(key, kept)
-    if default_window and not any(params.get(name) for name in TIME_PARAMETERS):
+    if params.get("start") or params.get("end"):
+        # Explicit From/To win over a preset a form still carried.
+        params.pop("since", None)
+    elif default_window and not params.get("since"):
         params["since"] = default_window
     return params
 
@@ -65,7 +68,7 @@ class Selection:
     def messages(self) -> list[str]:
         """Each error as "Label: message", for people."""
         return [
-            f"{name.replace('_', ' ').capitalize()}: {message}"
+            f"{'Filter' if name == '__all__' else name.replace('_', ' ').capitalize()}: {message}"
             for name, messages in self.errors.items()
             for message in messages
         ]

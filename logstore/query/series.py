@@ -27,7 +27,8 @@ class Bucket:
 
     @property
     def error_rate(self):
-        return self.errors / self.requests if self.requests else 0.0
+        # No requests is no rate at all, not a 0% one: the line skips the bucket.
+        return self.errors / self.requests if self.requests else None
 
 
 @dataclass

@@ -33,7 +33,8 @@ from django.db.models.functions import Cast, NullIf, TruncDate, TruncDay, TruncH
 from logstore.core.jsoncodec import dumps
 from logstore.ingestion.normalize import NormalizedLog
 from logstore.models import Feedback, Log
-from logstore.query.keyset import iter_chunks, keyset_page
+from logstore.query.keyset import iter_chunks, newer_than, sorted_page
+from logstore.query.search import index_for_search, purge_search_index, search_q
 from logstore.query.series import (
     BREAKDOWN_LIMIT,
     breakdown_rows,
@@ -73,6 +74,23 @@ BREAKDOWN_FIELDS = {
 
 def criteria_q(criteria: LogCriteria) -> Q:
     """Every condition of `criteria` as one Q over Log (check `matches_nothing` first)."""
+    q = _conditions_q(criteria)
+    within = q
+    if criteria.text:
+        # Last: a short term is bounded by the newest rows the other conditions match.
+        q &= search_q(within, criteria.text)
+    if criteria.any_of:
+        either = Q()
+        for column, value in criteria.any_of:
+            if column == "search_text":
+                either |= search_q(within, value)
+            else:
+                either |= Q(**{column: value})
+        q &= either
+    return q
+
+
+def _conditions_q(criteria: LogCriteria) -> Q:
     q = Q()
     if criteria.workspace_ids is not None:
         q &= Q(workspace_id__in=criteria.workspace_ids)
@@ -115,11 +133,8 @@ def criteria_q(criteria: LogCriteria) -> Q:
         q &= metadata_q(criteria.metadata)
     if criteria.feedback_min is not None or criteria.feedback_max is not None:
         q &= weighted_feedback_q(criteria.feedback_min, criteria.feedback_max)
-    if criteria.any_of:
-        either = Q()
-        for column, value in criteria.any_of:
-            either |= Q(**{column: value})
-        q &= either
+    for column, text in criteria.contains:
+        q &= Q(**{f"{column}__icontains": text})
     return q
 
 
@@ -255,11 +270,13 @@ def write_logs(workspace_id, api_key_id, ids, logs: Sequence[NormalizedLog]):
             if field is not None:
                 row[i] = field.get_db_prep_save(row[i], connection)
         params.append(row)
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(
             f"INSERT INTO {table} ({quoted}) VALUES {placeholders}",  # noqa: S608
             params,
         )
+        if connection.vendor == "sqlite":
+            index_for_search(cursor, ids, [log.search_text for log in logs])
 
 
 # --- Charts -----------------------------------------------------------------------------------
@@ -470,11 +487,19 @@ class OrmLogStore(LogStore):
         size=None,
         columns=None,
         with_workspace=False,
+        sort="time",
     ):
         queryset = self.logs(criteria, with_workspace=with_workspace)
         if columns is not None:
             queryset = queryset.only(*_key_columns(columns, with_workspace))
-        return keyset_page(queryset, after=after, before=before, size=size)
+        return sorted_page(queryset, sort, after=after, before=before, size=size)
+
+    def newer(self, criteria, created_at, log_id, *, limit, columns=None):
+        queryset = self.logs(criteria)
+        if columns is not None:
+            queryset = queryset.only(*_key_columns(columns, False))
+        oldest_first = newer_than(queryset, created_at, log_id).order_by("created_at", "id")
+        return list(oldest_first[:limit])[::-1]
 
     def chunks(self, criteria, *, size=500, after=None, columns=None, with_workspace=False):
         queryset = self.logs(criteria, with_workspace=with_workspace)
@@ -537,6 +562,8 @@ class OrmLogStore(LogStore):
                 count = delete_in_batches(expired, batch_size)
             if count:
                 result.deleted[workspace_id] = count
+        if result.deleted and not dry_run:
+            purge_search_index()
         return result
 
     def count_by_day(self, workspace_ids=None):

@@ -23,7 +23,11 @@ RANGE_COLUMNS = ("latency_ms", "total_tokens", "prompt_tokens", "completion_toke
 # Exact-match text columns a criteria can test for equality.
 EQUALITY_COLUMNS = ("user", "organization", "environment", "provider", "model")
 # Columns the admin's exact search may name (`trace:…`, `user:…`); "id" is the log id.
-SEARCH_COLUMNS = ("trace_id", "span_id", "id", "user", "organization")
+# "search_text" takes a folded term and matches it as `text` does: a bare admin search
+# matches an exact column or the text.
+SEARCH_COLUMNS = ("trace_id", "span_id", "id", "user", "organization", "search_text")
+# Text columns a criteria can match case-insensitively by substring (`model_contains=`, …).
+CONTAINS_COLUMNS = ("model", "user", "url", "span_name")
 BREAKDOWN_DIMENSIONS = ("model", "user", "provider", "environment", "organization", "status")
 
 
@@ -59,6 +63,10 @@ class LogCriteria:
     # the trace's weighted feedback, sum(value*weight)/sum(weight), within [min, max]
     feedback_min: float | None = None
     feedback_max: float | None = None
+    # folded text (logstore.ingestion.searchtext.fold) the log's search_text must contain
+    text: str = ""
+    # (column, text) pairs for CONTAINS_COLUMNS, each a case-insensitive substring match
+    contains: tuple[tuple[str, str], ...] = ()
     # (column, value) pairs of which at least one must hold: the admin's exact search
     any_of: tuple[tuple[str, object], ...] = ()
     # True when the caller already knows nothing can match (a bad filter, a foreign workspace)
@@ -136,10 +144,25 @@ class LogStore(ABC):
         size: int | None = None,
         columns: Sequence[str] | None = None,
         with_workspace: bool = False,
+        sort: str = "time",
     ) -> Page:
-        """One keyset page of `size` (default keyset.PAGE_SIZE), newest first; never counts.
+        """One keyset page of `size` (default keyset.PAGE_SIZE), in the `sort` order
+        (keyset.SORTS: newest first, or largest value first with missing values last); never counts.
 
         Rows carry `columns` (None: all; id, created_at and workspace_id always)."""
+
+    @abstractmethod
+    def newer(
+        self,
+        criteria: LogCriteria,
+        created_at: datetime,
+        log_id: UUID,
+        *,
+        limit: int,
+        columns: Sequence[str] | None = None,
+    ) -> list:
+        """Live tail: up to `limit` matching rows after (created_at, log_id), newest first;
+        when more arrived, the oldest of them (the ones right after the cursor)."""
 
     @abstractmethod
     def chunks(

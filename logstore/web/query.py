@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from logstore.query.access import workspaces_for
 from logstore.query.filters import TIME_PRESETS
+from logstore.query.search import MIN_INDEXED_CHARS, SHORT_TERM_ROWS, is_short_term
 from logstore.query.selection import DEFAULT_WINDOWS, select_logs
 from logstore.storage.port import LogCriteria
 
@@ -29,6 +30,7 @@ class LogQuery:
     workspace: object | None
     workspaces: list
     columns: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # what was adjusted, not refused
 
     def querystring(self, *, keep=("workspace",), **changes) -> str:
         """This query's filters (plus the kept view params) with `changes` applied; "" drops."""
@@ -79,6 +81,19 @@ def log_query(request) -> LogQuery:
     if window_start >= window_end:
         window_start = window_end - timedelta(minutes=1)
 
+    columns = parse_columns(request.GET.getlist("cols"))
+    notices = []
+    if is_short_term(selection.params.get("q")):
+        notices.append(
+            f"Searches shorter than {MIN_INDEXED_CHARS} characters look only at the newest "
+            f"{SHORT_TERM_ROWS:,} logs of the window."
+        )
+    if len(columns) > MAX_COLUMNS:
+        notices.append(
+            f"At most {MAX_COLUMNS} metadata columns are shown; left out: "
+            f"{', '.join(columns[MAX_COLUMNS:])}."
+        )
+        columns = columns[:MAX_COLUMNS]
     return LogQuery(
         params=selection.params,
         criteria=criteria,
@@ -87,7 +102,8 @@ def log_query(request) -> LogQuery:
         window_end=window_end,
         workspace=workspace,
         workspaces=workspaces,
-        columns=parse_columns(request.GET.getlist("cols")),
+        columns=columns,
+        notices=notices,
     )
 
 
@@ -98,7 +114,7 @@ def parse_columns(values) -> list[str]:
             name = name.strip()
             if name and name not in columns:
                 columns.append(name[:256])
-    return columns[:MAX_COLUMNS]
+    return columns
 
 
 def page_url(path, query: LogQuery, **changes):

@@ -31,7 +31,9 @@ register_converter(TraceIdConverter, "trace_id")
 
 urlpatterns = [
     path("", views.log_list, name="log-list"),
+    path("tail/", views.log_tail, name="log-tail"),
     path("log/<uuid:log_id>/", views.log_detail, name="log-detail"),
+    path("log/<uuid:log_id>/panel/", views.span_panel, name="span-panel"),
     path("traces/<trace_id:trace_id>/", views.trace_detail, name="trace"),
     path("charts/", views.charts, name="charts"),
     path("users/", views.users, name="users"),
@@ -39,4 +41,5 @@ urlpatterns = [
     path("saved-filters/", views.saved_filter_create, name="saved-filter-create"),
     path("saved-filters/<int:pk>/delete/", views.saved_filter_delete, name="saved-filter-delete"),
     path("metadata-keys/", views.metadata_keys, name="metadata-keys"),
+    path("suggest/<str:field>/", views.suggest, name="suggest"),
 ]

@@ -1,6 +1,6 @@
 """Views of the web UI: each parses the URL, asks one service, and renders a template."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -12,17 +12,19 @@ from django.views.decorators.http import require_GET, require_POST
 
 from logstore.core.jsoncodec import pretty
 from logstore.exports.writers import export_response
-from logstore.ingestion.feedback import trace_feedback
+from logstore.ingestion.feedback import page_feedback_scores, trace_feedback
 from logstore.models import MetadataKey, SavedFilter
 from logstore.pricing.costing import explain as explain_price
 from logstore.query.access import scope_for, workspaces_for
-from logstore.query.filters import STATUS_CLASSES, TIME_PRESETS
-from logstore.query.keyset import InvalidCursor, Page
+from logstore.query.filters import MAX_SEARCH_LENGTH, STATUS_CLASSES, TIME_PRESETS
+from logstore.query.keyset import SORTS as LIST_SORTS
+from logstore.query.keyset import InvalidCursor, Page, decode_cursor, encode_cursor
 from logstore.query.presenters import cost_display
 from logstore.query.series import BREAKDOWN_ORDERS
+from logstore.query.suggestions import SUGGESTED_FIELDS, recent_metadata_values, recent_values
 from logstore.storage import get_store
 from logstore.storage.orm import SQLITE_PERCENTILE_SAMPLE, OrmLogStore
-from logstore.storage.port import BREAKDOWN_DIMENSIONS, without_bodies
+from logstore.storage.port import BREAKDOWN_DIMENSIONS, LogCriteria, without_bodies
 from logstore.web import charts as chart_service
 from logstore.web.conversation import conversation
 from logstore.web.forms import SavedFilterForm
@@ -77,14 +79,43 @@ def _recent_keys(workspaces, workspace=None, contains=""):
     return seen
 
 
+def _list_rows(query, logs):
+    """(log, metadata column values, workspace slug, weighted feedback) for each shown log."""
+    slugs = {w.pk: w.slug for w in query.workspaces}
+    scores = page_feedback_scores(logs)
+    return [
+        (
+            log,
+            [(log.metadata_index or {}).get(column) for column in query.columns],
+            slugs.get(log.workspace_id, ""),
+            scores.get((log.workspace_id, log.trace_id)),
+        )
+        for log in logs
+    ]
+
+
+def _row_context(query, rows):
+    return {
+        "query": query,
+        "rows": rows,
+        "show_workspace": len(query.workspaces) > 1 and query.workspace is None,
+        "search_term": query.params.get("q", ""),
+    }
+
+
 @login_required
 @require_GET
 def log_list(request):
     query = log_query(request)
+    sort = request.GET.get("sort") or "time"
+    if sort not in LIST_SORTS:
+        query.errors.append(f"Sort: {sort!r} is not one of {', '.join(LIST_SORTS)}.")
+        sort = "time"
     try:
         page = get_store().page(
             query.criteria,
             columns=without_bodies("metadata_index"),
+            sort=sort,
             after=request.GET.get("after") or None,
             before=request.GET.get("before") or None,
         )
@@ -92,26 +123,57 @@ def log_list(request):
         query.errors.append(str(exc))
         page = Page([], None, None)
     path = reverse("web:log-list")
-    slugs = {w.pk: w.slug for w in query.workspaces}
-    rows = [
-        (
-            log,
-            [(log.metadata_index or {}).get(column) for column in query.columns],
-            slugs.get(log.workspace_id, ""),
-        )
-        for log in page.rows
-    ]
+    keep = {"sort": sort if sort != "time" else ""}
+    paged = bool(request.GET.get("after") or request.GET.get("before"))
     context = {
-        **_filter_context(query, path),
+        **_filter_context(query, path, **keep),
+        **_row_context(query, _list_rows(query, page.rows)),
         "nav": "logs",
-        "rows": rows,
-        "newer_url": page.newer and page_url(path, query, before=page.newer, after=""),
-        "older_url": page.older and page_url(path, query, after=page.older, before=""),
-        "newest_url": page_url(path, query, after="", before=""),
-        "paged": bool(request.GET.get("after") or request.GET.get("before")),
-        "show_workspace": len(query.workspaces) > 1 and query.workspace is None,
+        "sort": sort,
+        "sorts": [(name, label) for name, (_, label) in LIST_SORTS.items()],
+        # Live tail follows the newest rows, so only the first page in time order offers it.
+        "tail_url": ""
+        if paged or sort != "time"
+        else page_url(reverse("web:log-tail"), query, after="", before=""),
+        "tail_cursor": encode_cursor(page.rows[0]) if page.rows else "",
+        "newer_url": page.newer and page_url(path, query, before=page.newer, after="", **keep),
+        "older_url": page.older and page_url(path, query, after=page.older, before="", **keep),
+        "newest_url": page_url(path, query, after="", before="", **keep),
+        "paged": paged,
     }
     return render(request, "logstore/log_list.html", context)
+
+
+TAIL_LIMIT = 50
+
+
+@login_required
+@require_GET
+def log_tail(request):
+    """Live tail: only the rows newer than `newer_than` (the newest shown), oldest of them last.
+
+    One query on the (workspace, created_at) index per poll; the page never re-runs itself.
+    """
+    query = log_query(request)
+    if query.errors:
+        return HttpResponseBadRequest("\n".join(query.errors), content_type="text/plain")
+    try:
+        created_at, log_id = decode_cursor(request.GET.get("newer_than", ""))
+    except InvalidCursor as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain")
+    logs = get_store().newer(
+        query.criteria,
+        created_at,
+        log_id,
+        limit=TAIL_LIMIT,
+        columns=without_bodies("metadata_index"),
+    )
+    response = render(
+        request, "logstore/_log_rows.html", _row_context(query, _list_rows(query, logs))
+    )
+    if logs:
+        response["X-Tail-Cursor"] = encode_cursor(logs[0])
+    return response
 
 
 def _body(part):
@@ -146,8 +208,38 @@ def log_detail(request, log_id):
         "workspace_slug": workspace,
         "feedback": trace_feedback(log.workspace_id, log.trace_id),
         "price": explain_price(log),
+        # The list's search, marked where it matches (escaped like any other text).
+        "search_term": request.GET.get("q", "").replace("\x00", "").strip()[:MAX_SEARCH_LENGTH],
     }
     return render(request, "logstore/log_detail.html", context)
+
+
+SPAN_PANEL_CHARS = 20_000
+
+
+@login_required
+@require_GET
+def span_panel(request, log_id):
+    """The trace page's side panel: one span's input and output, beside the waterfall."""
+    log = get_store().get(log_id, scope_for(request.user))
+    if log is None:
+        raise Http404("No such log")
+    blocks = []
+    for name in ("request", "response"):
+        text, length = pretty(getattr(log, name))
+        blocks.append(
+            {
+                "name": name,
+                "text": text[:SPAN_PANEL_CHARS],
+                "truncated": length > SPAN_PANEL_CHARS,
+            }
+        )
+    context = {
+        "log": log,
+        "messages_": conversation(_body(log.request), _body(log.response)),
+        "blocks": blocks,
+    }
+    return render(request, "logstore/_span_panel.html", context)
 
 
 @login_required
@@ -169,7 +261,17 @@ def trace_detail(request, trace_id):
         x, width = waterfall_bar(node, trace.duration_ms)
         rows.append({"node": node, "log": node.span, "x": x, "width": width})
     feedback = trace_feedback(sorted({s.workspace_id for s in spans}), trace_id)
+    first, last = min(s.created_at for s in spans), max(s.created_at for s in spans)
+    list_params = {
+        "trace_id": trace_id,
+        # The form's datetime-local inputs read this form; a time without an offset is UTC.
+        "start": f"{first:%Y-%m-%dT%H:%M:%S}",
+        "end": f"{last + timedelta(seconds=1):%Y-%m-%dT%H:%M:%S}",
+    }
+    if slug:
+        list_params["workspace"] = slug
     context = {
+        "list_url": f"{reverse('web:log-list')}?{urlencode(list_params)}",
         "nav": "logs",
         "trace_id": trace_id,
         "trace": trace,
@@ -219,6 +321,9 @@ def charts(request):
         "tokens_chart": chart_service.bars(buckets, "tokens"),
         "cost_chart": chart_service.bars(buckets, "cost", label=cost_display),
         "breakdown": breakdown,
+        "breakdown_rows": [
+            (row, _breakdown_url(query, by, by_key, row.value)) for row in breakdown
+        ],
         "breakdown_error": breakdown_error,
         "by": by,
         "by_key": by_key,
@@ -228,6 +333,16 @@ def charts(request):
         "sample_size": SQLITE_PERCENTILE_SAMPLE,
     }
     return render(request, "logstore/charts.html", context)
+
+
+def _breakdown_url(query, by, by_key, value):
+    """The log list narrowed to one breakdown row, in the same window and filters."""
+    if value is None or value == "":
+        return ""
+    if by == "metadata":
+        pairs = [*query.params.getlist("metadata"), f"{by_key}={value}"]
+        return page_url(reverse("web:log-list"), query, metadata=pairs)
+    return page_url(reverse("web:log-list"), query, **{by: str(value)})
 
 
 @login_required
@@ -311,9 +426,13 @@ def saved_filter_create(request):
         saved = form.save()
         messages.success(request, f"Saved filter “{saved.name}”.")
         return redirect(_saved_url(saved))
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
+    if not form.fields["workspace"].queryset.exists():
+        messages.error(request, "Filters are saved to a workspace, and you are not in one yet.")
+    else:
+        for name, errors in form.errors.items():
+            label = form.fields[name].label if name in form.fields else "Filter"
+            for error in errors:
+                messages.error(request, f"{label}: {error}")
     return redirect(f"{reverse('web:log-list')}?{request.POST.get('query', '')}")
 
 
@@ -341,8 +460,43 @@ def metadata_keys(request):
         or request.GET.get("cols", "").split(",")[-1]
         or request.GET.get("by_key", "")
     )
-    typed = typed.partition("=")[0].replace("\x00", "").strip()
+    typed = typed.replace("\x00", "")
     workspaces = list(workspaces_for(request.user))
     workspace = next((w for w in workspaces if w.slug == request.GET.get("workspace")), None)
-    keys = _recent_keys(workspaces, workspace, contains=typed)[:AUTOCOMPLETE_LIMIT]
-    return render(request, "logstore/_key_options.html", {"keys": keys})
+    key, sep, value = typed.partition("=")
+    key = key.strip()
+    if "metadata" not in request.GET:
+        keys = _recent_keys(workspaces, workspace, contains=key)[:AUTOCOMPLETE_LIMIT]
+        return render(request, "logstore/_key_options.html", {"keys": keys})
+    # A metadata pair: first its key (offered as `key=`), then, once `=` is typed, the values
+    # that key recently had.
+    if sep and key:
+        logs = _suggestion_logs(request, workspaces, workspace)
+        options = [f"{key}={v}" for v in recent_metadata_values(logs, key, value.strip())]
+    else:
+        options = [f"{k}=" for k in _recent_keys(workspaces, workspace, contains=key)]
+    return render(request, "logstore/_key_options.html", {"keys": options[:AUTOCOMPLETE_LIMIT]})
+
+
+def _suggestion_logs(request, workspaces, workspace):
+    """The criteria of the rows whose values are suggested: the chosen workspace, or all."""
+    if workspace:
+        return LogCriteria(workspace_ids=(workspace.pk,))
+    scope = scope_for(request.user)
+    return LogCriteria(workspace_ids=None if scope is None else tuple(scope))
+
+
+@login_required
+@require_GET
+def suggest(request, field):
+    """Autocomplete: `<option>`s of recent values of model, provider or user."""
+    if field not in SUGGESTED_FIELDS:
+        raise Http404("No suggestions for this field")
+    typed = (
+        request.GET.get(f"{field}_contains") or request.GET.get(field) or request.GET.get("q", "")
+    )
+    workspaces = list(workspaces_for(request.user))
+    workspace = next((w for w in workspaces if w.slug == request.GET.get("workspace")), None)
+    logs = _suggestion_logs(request, workspaces, workspace)
+    values = recent_values(logs, field, typed.replace("\x00", "").strip())
+    return render(request, "logstore/_key_options.html", {"keys": values})

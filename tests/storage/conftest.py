@@ -12,7 +12,8 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 
 def log_body(user, *, minutes_ago=1, model="gpt-4o-mini", status=200, trace=None, **extra):
     """An OpenAI chat log; `extra` sets top-level fields (span_id...) or, prefixed `md_`,
-    metadata; `latency`, `tokens` and `stream` set the response time, usage and streaming."""
+    metadata; `latency`, `tokens`, `stream` and `prompt` set the response time, usage,
+    streaming and the user's message."""
     metadata = {k.removeprefix("md_"): v for k, v in extra.items() if k.startswith("md_")}
     body = openai_chat(user, model=model, status=status, **metadata)
     if "latency" in extra:
@@ -28,6 +29,8 @@ def log_body(user, *, minutes_ago=1, model="gpt-4o-mini", status=200, trace=None
         body["request"]["body"]["stream"] = True
     if "url" in extra:
         body["request"]["url"] = extra.pop("url")
+    if "prompt" in extra:
+        body["request"]["body"]["messages"][0]["content"] = extra.pop("prompt")
     body["createdAt"] = (NOW - timedelta(minutes=minutes_ago)).isoformat()
     if trace:
         body["trace_id"] = trace

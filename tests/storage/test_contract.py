@@ -103,6 +103,8 @@ FILTER_LOGS = [
         md__organisation="org1",
         md__environment="live",
         cost=0.5,
+        prompt="Grüße aus Köln",
+        span_name="Retrieve docs",
     ),
     log_body(
         "b",
@@ -162,6 +164,11 @@ FILTER_CASES = {
     "cost_min": ("cost_min=0.5", {"a", "b"}),
     "cost_max": ("cost_max=0.5", {"a", "c"}),
     "priced": ("priced=false", {"d"}),
+    "q": ("q=KÖLN", {"a"}),
+    "model_contains": ("model_contains=CLAUDE", {"c"}),
+    "user_contains": ("user_contains=B", {"b"}),
+    "url_contains": ("url_contains=Anthropic", {"c"}),
+    "span_name_contains": ("span_name_contains=retrieve", {"a"}),
 }
 
 
@@ -323,3 +330,71 @@ def test_retention_drops_whole_days_and_deletes_the_rest_in_bounds(
         # The 40-day-old day held only expired rows: dropped whole, not deleted row by row.
         assert len(report.dropped_partitions) == 1
         assert report.deleted_logs == {"acme": 1}
+
+
+@pytest.mark.parametrize("term", ["hello", "lo", "ÖLN"])
+def test_text_search_finds_folded_substrings_of_any_length(
+    log_store, ingest, api_key, workspace, term
+):
+    ingest(
+        api_key,
+        log_body("greek", prompt="Καλημέρα κόσμε"),
+        log_body("german", prompt="Grüße aus Köln"),
+        log_body("english", prompt="Hello there"),
+    )
+    expected = {"hello": {"english"}, "lo": {"english"}, "ÖLN": {"german"}}[term]
+    filterset = LogFilter(QueryDict(f"q={term}"))
+    assert filterset.is_valid(), filterset.errors
+    found = log_store.page(filterset.criteria(workspace_ids=[workspace.pk]))
+    assert set(users(found.rows)) == expected
+    greek = LogFilter(QueryDict("q=ΚΌΣΜΕ"))
+    assert greek.is_valid()
+    assert users(log_store.page(greek.criteria(workspace_ids=[workspace.pk])).rows) == ["greek"]
+
+
+def test_a_bare_admin_search_matches_a_column_or_the_text(log_store, ingest, api_key, workspace):
+    ingest(api_key, log_body("alice", trace="köln"), log_body("bob", prompt="nach Köln"))
+    ingest(api_key, log_body("carol"))
+    criteria = LogCriteria(
+        workspace_ids=(workspace.pk,), any_of=(("trace_id", "köln"), ("search_text", "köln"))
+    )
+    assert sorted(users(log_store.page(criteria).rows)) == ["alice", "bob"]
+
+
+@pytest.mark.parametrize(
+    ("sort", "column"), [("latency", "latency_ms"), ("tokens", "total_tokens")]
+)
+def test_it_pages_largest_first_by_a_sort_column_with_missing_values_last(
+    log_store, ingest, api_key, workspace, sort, column
+):
+    bodies = [
+        log_body("big", minutes_ago=5, latency=900, tokens=(90, 10)),
+        log_body("tie-new", minutes_ago=1, latency=500, tokens=(40, 10)),
+        log_body("tie-old", minutes_ago=3, latency=500, tokens=(40, 10)),
+        log_body("small", minutes_ago=2, latency=100, tokens=(1, 1)),
+    ]
+    missing = log_body("none", minutes_ago=4)
+    missing["response"].pop("response_time", None)
+    missing["response"]["body"].pop("usage", None)
+    ingest(api_key, *bodies, missing)
+    criteria = LogCriteria(workspace_ids=(workspace.pk,))
+    seen, cursor = [], None
+    while True:
+        page = log_store.page(criteria, after=cursor, size=2, sort=sort)
+        seen.extend(users(page.rows))
+        if not page.older:
+            break
+        cursor = page.older
+    assert seen == ["big", "tie-new", "tie-old", "small", "none"]
+    back = log_store.page(criteria, before=cursor, size=2, sort=sort)
+    assert users(back.rows) == ["tie-new", "tie-old"]
+
+
+def test_live_tail_reads_only_rows_after_the_newest_shown(log_store, ingest, api_key, workspace):
+    ingest(api_key, *[log_body(f"u{i}", minutes_ago=10 - i) for i in range(5)])
+    criteria = LogCriteria(workspace_ids=(workspace.pk,))
+    shown = log_store.page(criteria, size=1).rows[0]
+    assert log_store.newer(criteria, shown.created_at, shown.id, limit=10) == []
+    oldest = log_store.page(criteria, size=5).rows[-1]
+    newer = log_store.newer(criteria, oldest.created_at, oldest.id, limit=2)
+    assert users(newer) == ["u2", "u1"]

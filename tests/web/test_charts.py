@@ -1,5 +1,6 @@
 """Charts: buckets, error rate, percentiles and breakdowns, computed in the database."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -60,7 +61,7 @@ def test_the_charts_page_renders_svg_and_breakdowns(web, api_key, post_logs):
         [
             chat("alice", metadata={"feature": "search"}),
             chat("alice", metadata={"feature": "search"}),
-            chat("bob", metadata={"feature": "chat"}),
+            chat("bob", minutes_ago=5, metadata={"feature": "chat"}),
         ],
         key=api_key,
     )
@@ -72,7 +73,8 @@ def test_the_charts_page_renders_svg_and_breakdowns(web, api_key, post_logs):
     by_user = web.get("/charts/?since=1h&by=user").content.decode()
     assert by_user.index(">alice<") < by_user.index(">bob<")
     by_key = web.get("/charts/?since=1h&by=metadata&by_key=feature").content.decode()
-    assert '<td>search</td><td class="num">2</td>' in by_key
+    row = r'<td><a href="([^"]*)"[^>]*>search</a></td><td class="num">2</td>'
+    assert "metadata=feature%3Dsearch" in re.search(row, by_key).group(1)
     assert 'href="/charts/?since=7d&amp;by=metadata&amp;by_key=feature"' in by_key
     assert '<input type="hidden" name="by_key" value="feature">' in by_key
     assert "Pick a metadata key" in web.get("/charts/?by=metadata").content.decode()

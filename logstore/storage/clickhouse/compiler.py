@@ -9,6 +9,7 @@ first and passed in as one array parameter.
 from datetime import UTC, datetime
 
 from logstore.storage.port import (
+    CONTAINS_COLUMNS,
     EQUALITY_COLUMNS,
     RANGE_COLUMNS,
     SEARCH_COLUMNS,
@@ -110,16 +111,31 @@ def where(criteria: LogCriteria, params: Parameters, feedback_traces=None) -> st
         parts.append(
             f"(workspace_id, trace_id) IN {params.add(pairs, 'Array(Tuple(UInt64, String))')}"
         )
+    for column, text in criteria.contains:
+        assert column in CONTAINS_COLUMNS, column
+        parts.append(
+            f"positionCaseInsensitiveUTF8({quoted(column)}, {params.add(text, 'String')}) > 0"
+        )
+    if criteria.text:
+        parts.append(text_match(criteria.text, params))
     if criteria.any_of:
         either = []
         for column, value in criteria.any_of:
             assert column in SEARCH_COLUMNS, column
-            if column == "id":
+            if column == "search_text":
+                either.append(text_match(value, params))
+            elif column == "id":
                 either.append(f"id = {params.add(str(value), 'UUID')}")
             else:
                 either.append(f"{quoted(column)} = {params.add(value, 'String')}")
         parts.append(f"({' OR '.join(either)})")
     return " AND ".join(parts) or "1"
+
+
+def text_match(term: str, params: Parameters) -> str:
+    """`q=`: the folded term inside the folded search_text, as the ORM compares them. No
+    index serves it: ClickHouse scans search_text in the window's parts."""
+    return f"position(search_text, {params.add(term, 'String')}) > 0"
 
 
 DATETIME = "DateTime64(6, 'UTC')"

@@ -173,41 +173,72 @@ class ClickHouseLogStore(LogStore):
         size=None,
         columns=None,
         with_workspace=False,
+        sort="time",
     ):
         size = size or keyset.PAGE_SIZE
+        column, _ = keyset.SORTS[sort]
         params = Parameters()
         conditions = [self._where(criteria, params)]
-        position = decode_cursor(before or after) if (before or after) else None
-        if position:
-            moment, log_id = position
-            at = params.add(timestamp(moment), DATETIME)
-            key = params.add(str(log_id), "UUID")
-            # The plain bound on created_at is what the primary index can use.
-            if before:
-                conditions.append(f"created_at >= {at} AND (created_at, id) > ({at}, {key})")
-            else:
-                conditions.append(f"created_at <= {at} AND (created_at, id) < ({at}, {key})")
-        order = OLDEST_FIRST if before else NEWEST_FIRST
+        cursor = before or after
+        if column is None:
+            key_sql = "(created_at, id)"
+            if cursor:
+                moment, log_id = decode_cursor(cursor)
+                at = params.add(timestamp(moment), DATETIME)
+                position = f"({at}, {params.add(str(log_id), 'UUID')})"
+                # The plain bound on created_at is what the primary index can use.
+                conditions.append(f"created_at {'>=' if before else '<='} {at}")
+            encode = encode_cursor
+        else:
+            # As the ORM's sorted_page: a missing value sorts after every present one.
+            key_sql = f"(ifNull(toInt64({quoted(column)}), -1), created_at, id)"
+            if cursor:
+                value, moment, log_id = keyset.decode_sort_cursor(cursor)
+                position = (
+                    f"({params.add(value, 'Int64')}, {params.add(timestamp(moment), DATETIME)}, "
+                    f"{params.add(str(log_id), 'UUID')})"
+                )
+            columns = None if columns is None else (*columns, column)
+            encode = keyset.encode_sort_cursor
+        if cursor:
+            conditions.append(f"{key_sql} {'>' if before else '<'} {position}")
+        order = f"ORDER BY {key_sql} {'ASC' if before else 'DESC'}"
         sql = (
             f"SELECT {self._columns(columns)} FROM {self.layout.logs} "
             f"WHERE {' AND '.join(conditions)} {order} LIMIT {params.add(size + 1, 'UInt32')}"
         )
         rows = self._select(sql, params, with_workspace=with_workspace)
+        if column is not None:
+            for row in rows:
+                value = getattr(row, column)
+                setattr(row, keyset.SORT_KEY, -1 if value is None else value)
         if before:
             more_newer = len(rows) > size
             rows = rows[:size][::-1]
             return Page(
                 rows,
-                newer=encode_cursor(rows[0]) if rows and more_newer else None,
-                older=encode_cursor(rows[-1]) if rows else None,
+                newer=encode(rows[0]) if rows and more_newer else None,
+                older=encode(rows[-1]) if rows else None,
             )
         more_older = len(rows) > size
         rows = rows[:size]
         return Page(
             rows,
-            newer=encode_cursor(rows[0]) if rows and after else None,
-            older=encode_cursor(rows[-1]) if rows and more_older else None,
+            newer=encode(rows[0]) if rows and after else None,
+            older=encode(rows[-1]) if rows and more_older else None,
         )
+
+    def newer(self, criteria, created_at, log_id, *, limit, columns=None):
+        params = Parameters()
+        at = params.add(timestamp(created_at), DATETIME)
+        key = params.add(str(log_id), "UUID")
+        sql = (
+            f"SELECT {self._columns(columns)} FROM {self.layout.logs} "
+            f"WHERE {self._where(criteria, params)} "
+            f"AND created_at >= {at} AND (created_at, id) > ({at}, {key}) "
+            f"{OLDEST_FIRST} LIMIT {params.add(limit, 'UInt32')}"
+        )
+        return self._select(sql, params)[::-1]
 
     def chunks(self, criteria, *, size=500, after=None, columns=None, with_workspace=False):
         last = after
