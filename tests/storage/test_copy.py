@@ -1,5 +1,6 @@
 """Moving a Django-database store's logs to ClickHouse: complete, resumable, counted per day."""
 
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -17,8 +18,16 @@ EVERYTHING = LogCriteria(workspace_ids=None)
 
 @pytest.fixture
 def history(ingest, api_key):
-    """Seven logs over three days, stored in the Django database."""
-    ages = [1, 2, 3, 60 * 24, 60 * 24 + 1, 60 * 48, 60 * 48 + 5]
+    """Seven logs over three days, stored in the Django database.
+
+    Ages count back from the latest noon (UTC), so the logs fall on three calendar days
+    whatever time the test runs."""
+    now = datetime.now(UTC)
+    noon = now.replace(hour=12, minute=0, second=0, microsecond=0)
+    if noon > now:
+        noon -= timedelta(days=1)
+    offset = int((now - noon).total_seconds() // 60)
+    ages = [offset + m for m in (1, 2, 3, 60 * 24, 60 * 24 + 1, 60 * 48, 60 * 48 + 5)]
     return ingest(api_key, *[log_body(f"u{i}", minutes_ago=m) for i, m in enumerate(ages)])
 
 
