@@ -168,13 +168,7 @@ def store_logs(
                     # The cached key is checked and the request's usage recorded with the write.
                     charge_key(charge, len(logs))
                 if idempotency_key:
-                    IdempotencyRecord.objects.create(
-                        workspace=workspace,
-                        key=idempotency_key,
-                        request_hash=request_hash,
-                        status_code=200,
-                        response=body,
-                    )
+                    _remember_answer(workspace, idempotency_key, request_hash, body)
                 store.insert(workspace_id, api_key_id, ids, logs)
                 if new_keys:
                     remember_metadata_keys(workspace_id, new_keys)
@@ -196,6 +190,18 @@ def _success_body(ids) -> dict:
         "message": f"{len(ids)} log{'s' if len(ids) != 1 else ''} stored",
         "log_ids": [str(i) for i in ids],
     }
+
+
+def _remember_answer(workspace, idempotency_key, request_hash, body):
+    """Record the answer a retry with this key and body gets; a unique key, so a concurrent
+    repeat fails here (IntegrityError) and replays the first answer instead."""
+    IdempotencyRecord.objects.create(
+        workspace=workspace,
+        key=idempotency_key,
+        request_hash=request_hash,
+        status_code=200,
+        response=body,
+    )
 
 
 def _replay(workspace, idempotency_key, request_hash) -> IngestResult | None:
@@ -237,13 +243,7 @@ def _store_elsewhere(store, workspace, api_key_id, logs, new_keys, idempotency_k
     try:
         with transaction.atomic():
             if idempotency_key:
-                IdempotencyRecord.objects.create(
-                    workspace=workspace,
-                    key=idempotency_key,
-                    request_hash=request_hash,
-                    status_code=200,
-                    response=body,
-                )
+                _remember_answer(workspace, idempotency_key, request_hash, body)
             if new_keys:
                 remember_metadata_keys(workspace_id, new_keys)
     except IntegrityError:

@@ -73,6 +73,28 @@ class Page:
     older: str | None
 
 
+def page_of(rows, size, *, after=None, before=None, encode=None) -> Page:
+    """The page that `size + 1` rows read in keyset order make: oldest first when paging
+    `before` a cursor (then shown newest first), newest first otherwise. The extra row only
+    says whether another page lies that way."""
+    encode = encode or encode_cursor
+    if before:
+        more_newer = len(rows) > size
+        rows = rows[:size][::-1]
+        return Page(
+            rows,
+            newer=encode(rows[0]) if rows and more_newer else None,
+            older=encode(rows[-1]) if rows else None,
+        )
+    more_older = len(rows) > size
+    rows = rows[:size]
+    return Page(
+        rows,
+        newer=encode(rows[0]) if rows and after else None,
+        older=encode(rows[-1]) if rows and more_older else None,
+    )
+
+
 def keyset_page(queryset, *, after=None, before=None, size=None) -> Page:
     """`after`: rows older than that cursor; `before`: rows newer than it; neither: the newest."""
     size = size or PAGE_SIZE
@@ -80,24 +102,11 @@ def keyset_page(queryset, *, after=None, before=None, size=None) -> Page:
         rows = list(
             newer_than(queryset, *decode_cursor(before)).order_by("created_at", "id")[: size + 1]
         )
-        more_newer = len(rows) > size
-        rows = rows[:size][::-1]
-        return Page(
-            rows,
-            newer=encode_cursor(rows[0]) if rows and more_newer else None,
-            older=encode_cursor(rows[-1]) if rows else None,
-        )
+        return page_of(rows, size, before=before)
     qs = queryset.order_by("-created_at", "-id")
     if after:
         qs = older_than(qs, *decode_cursor(after))
-    rows = list(qs[: size + 1])
-    more_older = len(rows) > size
-    rows = rows[:size]
-    return Page(
-        rows,
-        newer=encode_cursor(rows[0]) if rows and after else None,
-        older=encode_cursor(rows[-1]) if rows and more_older else None,
-    )
+    return page_of(list(qs[: size + 1]), size, after=after)
 
 
 def iter_chunks(queryset, size=500, after=None):
@@ -157,13 +166,7 @@ def sorted_page(queryset, sort, *, after=None, before=None, size=None) -> Page:
             | Q(**{SORT_KEY: value, "created_at": created_at, "id__gt": log_id})
         )
         rows = list(qs.order_by(*(k if isinstance(k, str) else k.asc() for k in key))[: size + 1])
-        more_newer = len(rows) > size
-        rows = rows[:size][::-1]
-        return Page(
-            rows,
-            newer=encode_sort_cursor(rows[0]) if rows and more_newer else None,
-            older=encode_sort_cursor(rows[-1]) if rows else None,
-        )
+        return page_of(rows, size, before=before, encode=encode_sort_cursor)
     if after:
         value, created_at, log_id = decode_sort_cursor(after)
         qs = qs.filter(
@@ -172,10 +175,4 @@ def sorted_page(queryset, sort, *, after=None, before=None, size=None) -> Page:
             | Q(**{SORT_KEY: value, "created_at": created_at, "id__lt": log_id})
         )
     rows = list(qs.order_by(F(SORT_KEY).desc(), "-created_at", "-id")[: size + 1])
-    more_older = len(rows) > size
-    rows = rows[:size]
-    return Page(
-        rows,
-        newer=encode_sort_cursor(rows[0]) if rows and after else None,
-        older=encode_sort_cursor(rows[-1]) if rows and more_older else None,
-    )
+    return page_of(rows, size, after=after, encode=encode_sort_cursor)

@@ -15,7 +15,7 @@ import orjson
 from logstore.core.fields import JSONTextField
 from logstore.models import Log, Workspace
 from logstore.query import keyset
-from logstore.query.keyset import Page, decode_cursor, encode_cursor
+from logstore.query.keyset import decode_cursor, encode_cursor
 from logstore.query.series import (
     BREAKDOWN_LIMIT,
     breakdown_rows,
@@ -212,21 +212,7 @@ class ClickHouseLogStore(LogStore):
             for row in rows:
                 value = getattr(row, column)
                 setattr(row, keyset.SORT_KEY, -1 if value is None else value)
-        if before:
-            more_newer = len(rows) > size
-            rows = rows[:size][::-1]
-            return Page(
-                rows,
-                newer=encode(rows[0]) if rows and more_newer else None,
-                older=encode(rows[-1]) if rows else None,
-            )
-        more_older = len(rows) > size
-        rows = rows[:size]
-        return Page(
-            rows,
-            newer=encode(rows[0]) if rows and after else None,
-            older=encode(rows[-1]) if rows and more_older else None,
-        )
+        return keyset.page_of(rows, size, after=after, before=before, encode=encode)
 
     def newer(self, criteria, created_at, log_id, *, limit, columns=None):
         params = Parameters()
