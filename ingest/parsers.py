@@ -1,7 +1,6 @@
 """Request bodies for the API: a size limit (compressed or not), and JSON parsing with errors
 that say what is wrong."""
 
-import json
 import zlib
 
 import orjson
@@ -9,7 +8,7 @@ from django.conf import settings
 from rest_framework import exceptions
 from rest_framework.parsers import BaseParser
 
-from logstore.core.jsoncodec import MAX_DEPTH, depth_exceeds, without_lone_surrogates
+from logstore.core.jsoncodec import MAX_DEPTH, depth_exceeds, loads_exactly
 
 # orjson turns integers wider than 64 bits into floats; such bodies take the exact, slower path.
 # Spotted as a run of 20 digits: translate() maps digits to "0" and the rest to " ", then one
@@ -25,10 +24,6 @@ def has_wide_integer(raw: bytes) -> bool:
 class PayloadTooLarge(exceptions.APIException):
     status_code = 413
     default_code = "payload_too_large"
-
-
-def _reject_constant(name):
-    raise ValueError(f"{name} is not valid JSON")
 
 
 def parse_json_bytes(raw: bytes):
@@ -50,9 +45,7 @@ def _decode(raw: bytes):
     except orjson.JSONDecodeError:
         pass  # retried below: the standard library accepts lone surrogates, stored as U+FFFD
     try:
-        return without_lone_surrogates(
-            json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-        )
+        return loads_exactly(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise exceptions.ParseError(f"The request body is not valid UTF-8: {exc.reason}.") from None
     except RecursionError:

@@ -56,9 +56,15 @@ def loads(text):
         return orjson.loads(text)
     except orjson.JSONDecodeError:
         try:
-            return without_lone_surrogates(json.loads(text, parse_constant=_reject_constant))
+            return loads_exactly(text)
         except RecursionError:
             raise JSONDepthError("nested too deeply") from None
+
+
+def loads_exactly(text):
+    """The standard library's reading: integers of any size, lone surrogates kept as U+FFFD,
+    NaN and Infinity refused (ValueError). What orjson cannot read goes here."""
+    return without_lone_surrogates(json.loads(text, parse_constant=_reject_constant))
 
 
 def text_without_lone_surrogates(text: str) -> str:
