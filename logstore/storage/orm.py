@@ -6,6 +6,8 @@ before the storage port existed, moved here unchanged.
 """
 
 from collections.abc import Sequence
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from operator import attrgetter
@@ -20,6 +22,8 @@ from django.db.models import (
     F,
     FloatField,
     Func,
+    Max,
+    Min,
     OuterRef,
     Q,
     Sum,
@@ -33,7 +37,17 @@ from django.db.models.functions import Cast, NullIf, TruncDate, TruncDay, TruncH
 from logstore.core.jsoncodec import dumps
 from logstore.ingestion.normalize import NormalizedLog
 from logstore.models import Feedback, Log
-from logstore.query.keyset import iter_chunks, newer_than, sorted_page
+from logstore.query.keyset import (
+    PAGE_SIZE,
+    Page,
+    decode_cursor,
+    iter_chunks,
+    keyset_page,
+    newer_than,
+    older_than,
+    page_of,
+    sorted_page,
+)
 from logstore.query.search import index_for_search, purge_search_index, search_q
 from logstore.query.series import (
     BREAKDOWN_LIMIT,
@@ -188,6 +202,95 @@ def metadata_q(pairs) -> Q:
 _SQLITE_METADATA_PAIR = (
     "EXISTS (SELECT 1 FROM json_each({column}) AS m WHERE m.key = %s AND m.value = %s)"
 )
+
+
+# PostgreSQL estimates a jsonb containment from a hundred sampled values per partition, so for
+# two pairs it guesses anywhere from 0.01% to 1% of a partition, whatever the truth, and picks
+# between the GIN bitmap (cost: every match, fetched and sorted) and walking the time index
+# with a filter (cost: every row newer than the 51st match) on that guess. `metadata_page`
+# decides from the data instead, in three bounded steps:
+# 1. up to RARE_MATCHES matches, counted through the GIN index: rare, the bitmap it is;
+# 2. else walk at most `walk_budget()` of the newest rows: if they hold the page, done;
+# 3. else the matches are fewer than a page per budget of rows: the bitmap.
+# With a budget of sqrt(page size x table rows) neither step 2 nor 3 reads more rows than that.
+RARE_MATCHES = 200
+_SCANS_OFF = {
+    "bitmap": ("enable_seqscan", "enable_indexscan"),
+    "index": ("enable_seqscan", "enable_bitmapscan"),
+}
+
+
+@contextmanager
+def only_scans(kind: str):
+    """Plan the queries inside with only bitmap scans ("bitmap") or only index scans ("index")."""
+    names = _SCANS_OFF[kind]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(f"current_setting('{name}')" for name in names))
+        saved = cursor.fetchone()
+        off = ", ".join(f"set_config('{name}', 'off', true)" for name in names)
+        cursor.execute(f"SELECT {off}")
+        yield
+        # Restored by hand: inside a caller's transaction SET LOCAL would outlive this block (a
+        # failure inside rolls back to the savepoint, which restores them too).
+        cursor.execute(
+            "SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in names), saved
+        )
+
+
+def plans_metadata_page(criteria: LogCriteria) -> bool:
+    """Whether `metadata_page` plans this criteria's newest-first pages: two or more metadata
+    pairs on PostgreSQL, and no text search (its trigram index needs a bitmap of its own)."""
+    return (
+        connection.vendor == "postgresql"
+        and len(criteria.metadata) >= 2
+        and not criteria.text
+        and not criteria.any_of
+        and not criteria.matches_nothing
+    )
+
+
+def walk_budget(size: int) -> int:
+    """sqrt(page rows x table rows), from the statistics: the rows a walk may read."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # The partitions' rows (the partitioned parent's own count would add them twice).
+            "SELECT COALESCE(sum(GREATEST(c.reltuples, 0)), 0) FROM pg_class c "
+            "WHERE c.relkind = 'r' AND (c.oid = %s::regclass "
+            "OR c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = %s::regclass))",
+            [Log._meta.db_table] * 2,
+        )
+        (rows,) = cursor.fetchone()
+    return max(1_000, int(((size + 1) * float(rows)) ** 0.5))
+
+
+def metadata_page(queryset, criteria: LogCriteria, *, after=None, before=None, size=None) -> Page:
+    """`keyset_page(queryset, ...)` of a criteria `plans_metadata_page` takes, planned robustly."""
+    size = size or PAGE_SIZE
+    with only_scans("bitmap"):
+        matches = Log.objects.filter(criteria_q(criteria)).order_by().values("pk")
+        if matches[: RARE_MATCHES + 1].count() <= RARE_MATCHES:
+            return keyset_page(queryset, after=after, before=before, size=size)
+    budget = walk_budget(size)
+    scope = Log.objects.filter(criteria_q(replace(criteria, metadata=())))
+    if before:
+        recent = newer_than(scope, *decode_cursor(before)).order_by("created_at", "id")
+        edge, bound = Max("created_at"), "created_at__lte"
+    else:
+        recent = scope.order_by("-created_at", "-id")
+        recent = older_than(recent, *decode_cursor(after)) if after else recent
+        edge, bound = Min("created_at"), "created_at__gte"
+    with only_scans("index"):
+        # The newest `budget` rows past the cursor, from the index alone: the page within them
+        # is the page, if they hold one.
+        window = recent.values("created_at")[:budget].aggregate(edge=edge, rows=Count("*"))
+        if window["rows"] == 0:
+            return page_of([], size, after=after, before=before)
+        within = queryset.filter(**{bound: window["edge"]})
+        page = keyset_page(within, after=after, before=before, size=size)
+        if (page.newer if before else page.older) or window["rows"] < budget:
+            return page  # it found a row past the page, or the window is all there is
+    with only_scans("bitmap"):
+        return keyset_page(queryset, after=after, before=before, size=size)
 
 
 # --- Writing: one COPY or INSERT per batch ----------------------------------------------------
@@ -492,6 +595,8 @@ class OrmLogStore(LogStore):
         queryset = self.logs(criteria, with_workspace=with_workspace)
         if columns is not None:
             queryset = queryset.only(*_key_columns(columns, with_workspace))
+        if sort == "time" and plans_metadata_page(criteria):
+            return metadata_page(queryset, criteria, after=after, before=before, size=size)
         return sorted_page(queryset, sort, after=after, before=before, size=size)
 
     def newer(self, criteria, created_at, log_id, *, limit, columns=None):
