@@ -214,27 +214,30 @@ _SQLITE_METADATA_PAIR = (
 # 3. else the matches are fewer than a page per budget of rows: the bitmap.
 # With a budget of sqrt(page size x table rows) neither step 2 nor 3 reads more rows than that.
 RARE_MATCHES = 200
-_SCANS_OFF = {
-    "bitmap": ("enable_seqscan", "enable_indexscan"),
-    "index": ("enable_seqscan", "enable_bitmapscan"),
-}
+_SCANS = ("enable_seqscan", "enable_indexscan", "enable_bitmapscan")
+_SCANS_ON = {"bitmap": ("off", "off", "on"), "index": ("off", "on", "off")}
 
 
 @contextmanager
-def only_scans(kind: str):
-    """Plan the queries inside with only bitmap scans ("bitmap") or only index scans ("index")."""
-    names = _SCANS_OFF[kind]
+def planner_scans():
+    """`use(kind)` inside plans the following queries with only bitmap scans ("bitmap") or
+    only index scans ("index"); the settings are as they were after the block."""
+    nested = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(f"current_setting('{name}')" for name in names))
-        saved = cursor.fetchone()
-        off = ", ".join(f"set_config('{name}', 'off', true)" for name in names)
-        cursor.execute(f"SELECT {off}")
-        yield
-        # Restored by hand: inside a caller's transaction SET LOCAL would outlive this block (a
-        # failure inside rolls back to the savepoint, which restores them too).
-        cursor.execute(
-            "SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in names), saved
-        )
+        saved = None
+        if nested:
+            # Inside a caller's transaction a local setting would outlive this block: restored
+            # by hand below (a failure rolls back to the savepoint, which restores them too).
+            cursor.execute("SELECT " + ", ".join(f"current_setting('{n}')" for n in _SCANS))
+            saved = cursor.fetchone()
+        assign = "SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in _SCANS)
+
+        def use(kind):
+            cursor.execute(assign, _SCANS_ON[kind])
+
+        yield use
+        if saved:
+            cursor.execute(assign, saved)
 
 
 def plans_metadata_page(criteria: LogCriteria) -> bool:
@@ -253,10 +256,11 @@ def walk_budget(size: int) -> int:
     """sqrt(page rows x table rows), from the statistics: the rows a walk may read."""
     with connection.cursor() as cursor:
         cursor.execute(
-            # The partitions' rows (the partitioned parent's own count would add them twice).
-            "SELECT COALESCE(sum(GREATEST(c.reltuples, 0)), 0) FROM pg_class c "
-            "WHERE c.relkind = 'r' AND (c.oid = %s::regclass "
-            "OR c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = %s::regclass))",
+            # The partitions' rows (a partitioned table's own count would add them twice),
+            # by the catalog's indexes: this runs with sequential scans turned off.
+            "SELECT COALESCE((SELECT sum(GREATEST(c.reltuples, 0)) FROM pg_inherits i "
+            "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = %s::regclass), "
+            "(SELECT GREATEST(reltuples, 0) FROM pg_class WHERE oid = %s::regclass))",
             [Log._meta.db_table] * 2,
         )
         (rows,) = cursor.fetchone()
@@ -266,20 +270,21 @@ def walk_budget(size: int) -> int:
 def metadata_page(queryset, criteria: LogCriteria, *, after=None, before=None, size=None) -> Page:
     """`keyset_page(queryset, ...)` of a criteria `plans_metadata_page` takes, planned robustly."""
     size = size or PAGE_SIZE
-    with only_scans("bitmap"):
+    with planner_scans() as use:
+        use("bitmap")
         matches = Log.objects.filter(criteria_q(criteria)).order_by().values("pk")
         if matches[: RARE_MATCHES + 1].count() <= RARE_MATCHES:
             return keyset_page(queryset, after=after, before=before, size=size)
-    budget = walk_budget(size)
-    scope = Log.objects.filter(criteria_q(replace(criteria, metadata=())))
-    if before:
-        recent = newer_than(scope, *decode_cursor(before)).order_by("created_at", "id")
-        edge, bound = Max("created_at"), "created_at__lte"
-    else:
-        recent = scope.order_by("-created_at", "-id")
-        recent = older_than(recent, *decode_cursor(after)) if after else recent
-        edge, bound = Min("created_at"), "created_at__gte"
-    with only_scans("index"):
+        scope = Log.objects.filter(criteria_q(replace(criteria, metadata=())))
+        if before:
+            recent = newer_than(scope, *decode_cursor(before)).order_by("created_at", "id")
+            edge, bound = Max("created_at"), "created_at__lte"
+        else:
+            recent = scope.order_by("-created_at", "-id")
+            recent = older_than(recent, *decode_cursor(after)) if after else recent
+            edge, bound = Min("created_at"), "created_at__gte"
+        use("index")
+        budget = walk_budget(size)
         # The newest `budget` rows past the cursor, from the index alone: the page within them
         # is the page, if they hold one.
         window = recent.values("created_at")[:budget].aggregate(edge=edge, rows=Count("*"))
@@ -289,7 +294,7 @@ def metadata_page(queryset, criteria: LogCriteria, *, after=None, before=None, s
         page = keyset_page(within, after=after, before=before, size=size)
         if (page.newer if before else page.older) or window["rows"] < budget:
             return page  # it found a row past the page, or the window is all there is
-    with only_scans("bitmap"):
+        use("bitmap")
         return keyset_page(queryset, after=after, before=before, size=size)
 
 
