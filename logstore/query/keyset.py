@@ -3,8 +3,9 @@
 A page is `size + 1` rows read from an index; the extra row only says whether another page
 exists. A cursor names the last row shown, so page 1000 costs the same as page 1.
 
-Other orders (`SORTS`: slowest, most tokens, most expensive) page on (value, created_at, id), the value
-leading the cursor. They are meant inside a time window: the window bounds the rows sorted.
+Other orders (`SORTS`: slowest, most tokens, most expensive) page on (value, created_at, id),
+the value leading the cursor. They are meant inside a time window: the window bounds the rows
+sorted.
 """
 
 from dataclasses import dataclass

@@ -194,7 +194,8 @@ class ClickHouseLogStore(LogStore):
         else:
             # As the ORM's sorted_page: a missing value sorts after every present one.
             value_type = SORT_VALUE_TYPES.get(column, "Int64")
-            key_sql = f"(ifNull(CAST({quoted(column)}, 'Nullable({value_type})'), -1), created_at, id)"
+            value = f"CAST({quoted(column)}, 'Nullable({value_type})')"
+            key_sql = f"(ifNull({value}, -1), created_at, id)"
             if cursor:
                 value, moment, log_id = keyset.decode_sort_cursor(cursor)
                 position = (
