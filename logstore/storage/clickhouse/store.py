@@ -44,6 +44,8 @@ BUCKET_FUNCTIONS = {
     timedelta(days=1): "toStartOfDay",
 }
 PARTITION_ID = re.compile(r"\d{8}")
+# The type a sort column's values are compared in (keyset.SORTS); counts are Int64.
+SORT_VALUE_TYPES = {"cost_usd": "Decimal(22, 12)"}
 NEWEST_FIRST = "ORDER BY created_at DESC, id DESC"
 OLDEST_FIRST = "ORDER BY created_at ASC, id ASC"
 
@@ -194,11 +196,13 @@ class ClickHouseLogStore(LogStore):
             encode = encode_cursor
         else:
             # As the ORM's sorted_page: a missing value sorts after every present one.
-            key_sql = f"(ifNull(toInt64({quoted(column)}), -1), created_at, id)"
+            value_type = SORT_VALUE_TYPES.get(column, "Int64")
+            value = f"CAST({quoted(column)}, 'Nullable({value_type})')"
+            key_sql = f"(ifNull({value}, -1), created_at, id)"
             if cursor:
                 value, moment, log_id = keyset.decode_sort_cursor(cursor)
                 position = (
-                    f"({params.add(value, 'Int64')}, {params.add(timestamp(moment), DATETIME)}, "
+                    f"({params.add(value, value_type)}, {params.add(timestamp(moment), DATETIME)}, "
                     f"{params.add(str(log_id), 'UUID')})"
                 )
             columns = None if columns is None else (*columns, column)
