@@ -17,7 +17,7 @@ from ingest.errors import InvalidRequest
 from ingest.headers import client_headers
 from ingest.keycharge import ChargedWriteMixin
 from ingest.pagination import LogKeysetPagination
-from ingest.parsers import PayloadTooLarge, read_limited_body
+from ingest.parsers import PayloadTooLarge, json_body, read_limited_body
 from ingest.serializers.docs import InsertedSerializer, LogSerializer, LogSummarySerializer
 from ingest.serializers.logs import CustomLogSerializer
 from ingest.validation import flatten_errors
@@ -178,8 +178,8 @@ class LogCollectionView(ChargedWriteMixin, ListAPIView):
             raise exceptions.UnsupportedMediaType(
                 "", "Send the logs with Content-Type: application/json."
             )
+        payload = json_body(request)
         raw = read_limited_body(request._request)
-        payload = request.data
         items = split_batch(payload)
         validate_items(items, batched=not isinstance(payload, dict) or len(items) > 1)
         logs = prepare_logs(items, client_headers(request.headers), batched=len(items) > 1)
