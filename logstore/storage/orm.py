@@ -21,6 +21,7 @@ from django.db.models import (
     FloatField,
     Func,
     Max,
+    Min,
     OuterRef,
     Q,
     Sum,
@@ -61,6 +62,8 @@ from logstore.storage.port import LogCriteria, LogStore, PruneResult
 # Below this many rows a multi-row INSERT (one round trip) beats COPY (two).
 COPY_MIN_ROWS = 10
 SQLITE_PERCENTILE_SAMPLE = 20_000
+# What `update_costs` writes: the one derived part of a log that may change after it is stored.
+COST_COLUMNS = ("cost_usd", "price_source", "price_ref")
 # Calls that used tokens but matched no price: shown as "no price", and counted apart so a
 # total never passes for complete when it is not.
 UNPRICED = Q(cost_usd__isnull=True, total_tokens__isnull=False)
@@ -630,6 +633,19 @@ class OrmLogStore(LogStore):
             descending=descending,
             limit=limit,
         )
+
+    def oldest(self, criteria):
+        # One index lookup: the (workspace_id, created_at) index's first entry.
+        return self.logs(criteria).aggregate(oldest=Min("created_at"))["oldest"]
+
+    def update_costs(self, logs):
+        if not logs:
+            return
+        # The rows' time bounds let PostgreSQL touch only the partitions holding them.
+        moments = [log.created_at for log in logs]
+        window = Log.objects.filter(created_at__gte=min(moments), created_at__lte=max(moments))
+        with transaction.atomic():
+            window.bulk_update(logs, COST_COLUMNS)
 
     def prune(self, cutoffs, *, dry_run, batch_size, count_cap, progress):
         result = PruneResult()

@@ -230,6 +230,16 @@ class LogStore(ABC):
         value), and whether more groups matched."""
 
     @abstractmethod
+    def oldest(self, criteria: LogCriteria) -> datetime | None:
+        """When the oldest matching log was made, or None when none matches."""
+
+    @abstractmethod
+    def update_costs(self, logs: Sequence) -> None:
+        """Write `cost_usd`, `price_source` and `price_ref` of these stored logs (read with
+        `chunks`, so each carries its id, created_at and workspace_id); nothing else changes.
+        The one write of a stored row: a cost depends on prices, which change after the fact."""
+
+    @abstractmethod
     def prune(
         self,
         cutoffs: dict[int, datetime | None],
