@@ -2,7 +2,9 @@
 newest first, in bounded keyset batches, writing only the rows whose cost changed.
 
 Log rows are otherwise never updated; their cost is the one derived column that depends on
-something outside the log (the prices), so it alone may be rewritten.
+something outside the log (the prices), so it alone may be rewritten. The log store brings
+what it derives from costs up to date once the batches are written (the ORM's chart rollups of
+the hours whose costs changed), or rolled-up charts would keep the old cost.
 """
 
 from dataclasses import dataclass
@@ -50,19 +52,28 @@ def reprice_logs(
     )
     report = RepriceReport()
     span = (end - start).total_seconds() or 1.0
-    for chunk in store.chunks(criteria, size=batch_size, columns=PRICING_COLUMNS):
-        changed = []
-        for log in chunk:
-            cost = cost_of(log)
-            if (log.cost_usd, log.price_source, log.price_ref) != (cost.usd, cost.source, cost.ref):
-                log.cost_usd, log.price_source, log.price_ref = cost.usd, cost.source, cost.ref
-                changed.append(log)
-        if changed:
-            store.update_costs(changed)
-        report.examined += len(chunk)
-        report.changed += len(changed)
-        if progress:
-            progress(min((end - chunk[-1].created_at).total_seconds() / span, 1.0), report)
+
+    def changed_batches():
+        # Lazily, so each batch is written before the next one is read.
+        for chunk in store.chunks(criteria, size=batch_size, columns=PRICING_COLUMNS):
+            changed = []
+            for log in chunk:
+                cost = cost_of(log)
+                if (log.cost_usd, log.price_source, log.price_ref) != (
+                    cost.usd,
+                    cost.source,
+                    cost.ref,
+                ):
+                    log.cost_usd, log.price_source, log.price_ref = cost.usd, cost.source, cost.ref
+                    changed.append(log)
+            if changed:
+                yield changed
+            report.examined += len(chunk)
+            report.changed += len(changed)
+            if progress:
+                progress(min((end - chunk[-1].created_at).total_seconds() / span, 1.0), report)
+
+    store.update_costs(changed_batches())
     if progress:
         progress(1.0, report)
     return report

@@ -9,7 +9,7 @@ instances, so templates, presenters and exports read them the same way from eith
 """
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from uuid import UUID
@@ -82,6 +82,13 @@ class LogCriteria:
         # One key cannot hold two different values.
         keys = {}
         return any(keys.setdefault(key, value) != value for key, value in self.metadata)
+
+    @property
+    def whole_workspaces(self) -> bool:
+        """True when only the workspaces and a time range narrow the logs: what summaries kept
+        per workspace (the ORM's hourly chart rollups) can answer."""
+        plain = replace(self, workspace_ids=(), start=None, end=None)
+        return not self.matches_nothing and plain == LogCriteria()
 
 
 def log_columns() -> tuple[str, ...]:
@@ -234,10 +241,12 @@ class LogStore(ABC):
         """When the oldest matching log was made, or None when none matches."""
 
     @abstractmethod
-    def update_costs(self, logs: Sequence) -> None:
-        """Write `cost_usd`, `price_source` and `price_ref` of these stored logs (read with
-        `chunks`, so each carries its id, created_at and workspace_id); nothing else changes.
-        The one write of a stored row: a cost depends on prices, which change after the fact."""
+    def update_costs(self, batches: Iterable[Sequence]) -> None:
+        """Write `cost_usd`, `price_source` and `price_ref` of stored logs, a batch at a time
+        as `batches` yields them (rows read with `chunks`, so each carries its id, created_at
+        and workspace_id); nothing else of a row changes. After the last batch (or a failure),
+        what the store derives from costs is brought up to date. The one write of a stored
+        row: a cost depends on prices, which change after the fact."""
 
     @abstractmethod
     def prune(

@@ -420,8 +420,12 @@ class ClickHouseLogStore(LogStore):
         )
         return _utc(rows[0][0]) if rows else None
 
-    def update_costs(self, logs):
-        """One mutation per call, rewriting the cost columns of the parts holding these rows.
+    def update_costs(self, batches):
+        for logs in batches:
+            self._update_costs(logs)
+
+    def _update_costs(self, logs):
+        """One mutation per batch, rewriting the cost columns of the parts holding its rows.
 
         The table is a plain MergeTree (rows are otherwise immutable), so this is
         `ALTER TABLE ... UPDATE`: each row's new values are looked up by its id in three
