@@ -505,6 +505,7 @@ class Bench:
             "web_users_by_metadata_key_24h_page": page(
                 "/users/?" + urlencode({"since": "24h", "by_key": metadata_key})
             ),
+            **search_pages(page, rng),
         }
         out = {}
         for name, query in measured.items():
@@ -633,6 +634,22 @@ class Bench:
     def save(self):
         RESULTS.mkdir(exist_ok=True)
         self.path.write_text(json.dumps(self.results, indent=2, default=str))
+
+
+def search_pages(page, rng):
+    """The web list's search and cost sort over its default 24 h window: a common word (the
+    first 50 matches come early), a word no log holds (every row of the window is looked at,
+    or the index says none), two letters (below the trigram index: a capped scan)."""
+
+    def absent():
+        return page(f"/?q=nowhere{rng.randint(0, 10**9)}")()
+
+    return {
+        "web_search_common_word_24h_page": page("/?q=refund"),
+        "web_search_absent_word_24h_page": absent,
+        "web_search_two_letters_24h_page": page("/?q=zq"),
+        "web_sort_by_cost_24h_page": page("/?sort=cost"),
+    }
 
 
 def machine():

@@ -20,6 +20,7 @@ from django.db.models import (
     F,
     FloatField,
     Func,
+    Max,
     OuterRef,
     Q,
     Sum,
@@ -37,11 +38,15 @@ from logstore.query.keyset import iter_chunks, newer_than, sorted_page
 from logstore.query.search import index_for_search, purge_search_index, search_q
 from logstore.query.series import (
     BREAKDOWN_LIMIT,
+    GROUP_SORTS,
+    MAX_GROUPS,
+    GroupTotals,
     breakdown_rows,
     bucket_step,
     clamp_window,
     fill_series,
     floor_to_step,
+    group_totals,
     percentile,
 )
 from logstore.storage.partitions import (
@@ -394,6 +399,79 @@ def breakdown(queryset, start, end, dimension, key="", limit=BREAKDOWN_LIMIT, or
     return breakdown_rows([{**row, "value": row[column]} for row in grouped], order)
 
 
+def groups(
+    queryset, start, end, *, key="", sort="cost", descending=True, limit=MAX_GROUPS
+) -> GroupTotals:
+    """The top `limit` users (or values of metadata `key`) of `queryset` in [start, end).
+
+    One query groups the window; PostgreSQL answers it from the covering index
+    `log_ws_created_cover_idx` when grouping by user. SQLite has no percentile aggregate, so
+    there p95 comes from the newest `SQLITE_PERCENTILE_SAMPLE` calls of the groups shown, as
+    on the charts page.
+    """
+    start, end, clamped = clamp_window(start, end)
+    sort = sort if sort in GROUP_SORTS else "cost"
+    rows = queryset.filter(created_at__gte=start, created_at__lt=end).order_by()
+    if key:
+        rows = rows.annotate(value=Cast(KeyTextTransform(key, "metadata_index"), TextField()))
+    else:
+        rows = rows.annotate(value=F("user"))
+    postgres = connection.vendor == "postgresql"
+    # Counting created_at (never NULL) rather than the id keeps every column in the index.
+    aggregates = {
+        "requests": Count("*"),
+        "errors": Count("created_at", filter=Q(is_success=False)),
+        "tokens": Sum("total_tokens"),
+        "cost": Sum("cost_usd"),
+        "unpriced": Count("created_at", filter=UNPRICED),
+        "last_seen": Max("created_at"),
+    }
+    if postgres:
+        aggregates["p95"] = PercentileCont("latency_ms", 0.95)
+    grouped = rows.values("value").annotate(**aggregates)
+    in_sql = postgres or sort != "p95"
+    if in_sql:
+        ordering = F(sort)
+        ordering = ordering.desc(nulls_last=True) if descending else ordering.asc(nulls_last=True)
+        grouped = grouped.order_by(ordering, "value")
+    found = list(grouped[: limit + 1] if in_sql else grouped)
+    sampled = False
+    if not postgres:
+        sampled = _sample_p95(rows, found)
+    if not in_sql:
+        known = [row for row in found if row["p95"] is not None]
+        known.sort(key=lambda row: row["p95"], reverse=descending)
+        found = known + [row for row in found if row["p95"] is None]
+    return group_totals(
+        found,
+        limit,
+        sort=sort,
+        descending=descending,
+        window=(start, end, clamped),
+        sampled=sampled,
+    )
+
+
+def _sample_p95(rows, found) -> bool:
+    """Sets each found group's "p95" from its newest calls; True if the sample was cut."""
+    values = [row["value"] for row in found]
+    latencies = rows.filter(latency_ms__isnull=False)
+    if len(values) <= MAX_GROUPS:
+        named = Q(value__in=[v for v in values if v is not None])
+        latencies = latencies.filter(named | Q(value__isnull=True) if None in values else named)
+    sample = list(
+        latencies.order_by("-created_at", "-id").values_list("value", "latency_ms")[
+            : SQLITE_PERCENTILE_SAMPLE + 1
+        ]
+    )
+    by_value = {}
+    for value, latency in sample[:SQLITE_PERCENTILE_SAMPLE]:
+        by_value.setdefault(value, []).append(latency)
+    for row in found:
+        row["p95"] = percentile(by_value.get(row["value"], []), 0.95)
+    return len(sample) > SQLITE_PERCENTILE_SAMPLE
+
+
 # --- Retention --------------------------------------------------------------------------------
 
 
@@ -543,6 +621,19 @@ class OrmLogStore(LogStore):
         self, criteria, start, end, dimension, key="", limit=BREAKDOWN_LIMIT, order="requests"
     ):
         return breakdown(self.logs(criteria), start, end, dimension, key, limit, order)
+
+    def groups(
+        self, criteria, start, end, *, key="", sort="cost", descending=True, limit=MAX_GROUPS
+    ):
+        return groups(
+            self.logs(criteria),
+            start,
+            end,
+            key=key,
+            sort=sort,
+            descending=descending,
+            limit=limit,
+        )
 
     def prune(self, cutoffs, *, dry_run, batch_size, count_cap, progress):
         result = PruneResult()

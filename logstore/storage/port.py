@@ -16,7 +16,7 @@ from uuid import UUID
 
 from logstore.models import BODY_FIELDS, Log
 from logstore.query.keyset import Page
-from logstore.query.series import BreakdownRow, Series
+from logstore.query.series import MAX_GROUPS, BreakdownRow, GroupTotals, Series
 
 # (low, high) bounds a criteria can put on these integer columns, both inclusive.
 RANGE_COLUMNS = ("latency_ms", "total_tokens", "prompt_tokens", "completion_tokens", "cost_usd")
@@ -225,6 +225,24 @@ class LogStore(ABC):
     ) -> list[BreakdownRow]:
         """Top `limit` values of a dimension (or metadata `key`) over [start, end), ranked by
         requests or by cost (`order`)."""
+
+    @abstractmethod
+    def groups(
+        self,
+        criteria: LogCriteria,
+        start: datetime,
+        end: datetime,
+        *,
+        key: str = "",
+        sort: str = "cost",
+        descending: bool = True,
+        limit: int = MAX_GROUPS,
+    ) -> GroupTotals:
+        """Per user (or per value of metadata `key`, None where a log lacks it) over
+        [start, end), clamped as the charts are: requests, errors, tokens, cost (exact; None
+        when no call has a price), unpriced calls, p95 latency and the last call. The top
+        `limit` by `sort` (series.GROUP_SORTS; missing values last either way, ties by
+        value), and whether more groups matched."""
 
     @abstractmethod
     def prune(

@@ -114,3 +114,23 @@ def test_a_disallowed_host_on_the_api_is_a_json_400(api):
     assert response.status_code == 400
     assert response["Content-Type"].startswith("application/json")
     assert response.json()["error"]["type"] == "bad_request"
+
+
+@pytest.mark.parametrize(
+    "method,url",
+    [
+        ("post", "/v1/logs"),
+        ("post", "/v1/feedback"),
+        ("put", "/v1/feedback/01a2344c-8fe1-728b-84c6-2b7e9675607b"),
+        ("post", "/v1/logs/exports"),
+        ("put", "/v1/logs/exports/01a2344c-8fe1-728b-84c6-2b7e9675607b"),
+    ],
+)
+@pytest.mark.parametrize("raw", [b"", b" \n"])
+def test_an_empty_body_is_a_400_saying_so(api, method, url, raw):
+    response = getattr(api, method)(url, data=raw, content_type="application/json")
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert body["message"].startswith("The request body is empty"), body
+    assert body["error"]["type"] == "parse_error"
+    assert not Log.objects.exists() and not Feedback.objects.exists()

@@ -410,7 +410,8 @@ def test_a_bare_admin_search_matches_a_column_or_the_text(log_store, ingest, api
 
 
 @pytest.mark.parametrize(
-    ("sort", "column"), [("latency", "latency_ms"), ("tokens", "total_tokens")]
+    ("sort", "column"),
+    [("latency", "latency_ms"), ("tokens", "total_tokens"), ("cost", "cost_usd")],
 )
 def test_it_pages_largest_first_by_a_sort_column_with_missing_values_last(
     log_store, ingest, api_key, workspace, sort, column
