@@ -2,7 +2,8 @@
 newest first, in bounded keyset batches, writing only the rows whose cost changed.
 
 Log rows are otherwise never updated; their cost is the one derived column that depends on
-something outside the log (the prices), so it alone may be rewritten.
+something outside the log (the prices), so it alone may be rewritten. The chart rollups of the
+hours whose costs changed are rebuilt, or rolled-up charts would keep the old cost.
 """
 
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from django.db import transaction
 
 from logstore.models import Log
 from logstore.pricing.costing import cost_of
+from logstore.query import rollups
 from logstore.query.keyset import iter_chunks
 
 DEFAULT_BATCH_SIZE = 1000
@@ -53,6 +55,7 @@ def reprice_logs(
         logs = logs.filter(workspace=workspace)
     report = RepriceReport()
     span = (end - start).total_seconds() or 1.0
+    changed_hours = set()
     for chunk in iter_chunks(logs.only(*PRICING_COLUMNS), batch_size):
         changed = []
         for log in chunk:
@@ -67,10 +70,14 @@ def reprice_logs(
             )
             with transaction.atomic():
                 window.bulk_update(changed, COST_COLUMNS)
+            changed_hours.update(
+                (log.workspace_id, rollups.floor_hour(log.created_at)) for log in changed
+            )
         report.examined += len(chunk)
         report.changed += len(changed)
         if progress:
             progress(min((end - chunk[-1].created_at).total_seconds() / span, 1.0), report)
+    rollups.rebuild_hours(changed_hours)
     if progress:
         progress(1.0, report)
     return report

@@ -2,7 +2,8 @@
 
 `criteria_q` compiles a `LogCriteria` into one `Q`; every query below starts from it. The
 write path, the chart aggregates and the retention deletes are the ones this project used
-before the storage port existed, moved here unchanged.
+before the storage port existed; charts of whole workspaces read the hourly rollups for whole
+hours (storage.orm_rollups).
 """
 
 from collections.abc import Sequence
@@ -33,7 +34,7 @@ from django.db.models.functions import Cast, NullIf, TruncDate, TruncDay, TruncH
 
 from logstore.core.jsoncodec import dumps
 from logstore.ingestion.normalize import NormalizedLog
-from logstore.models import Feedback, Log
+from logstore.models import UNPRICED, Feedback, Log
 from logstore.query.keyset import iter_chunks, newer_than, sorted_page
 from logstore.query.search import index_for_search, purge_search_index, search_q
 from logstore.query.series import (
@@ -49,6 +50,7 @@ from logstore.query.series import (
     group_totals,
     percentile,
 )
+from logstore.storage import orm_rollups
 from logstore.storage.partitions import (
     day_of_partition,
     drop_partition,
@@ -61,9 +63,6 @@ from logstore.storage.port import LogCriteria, LogStore, PruneResult
 # Below this many rows a multi-row INSERT (one round trip) beats COPY (two).
 COPY_MIN_ROWS = 10
 SQLITE_PERCENTILE_SAMPLE = 20_000
-# Calls that used tokens but matched no price: shown as "no price", and counted apart so a
-# total never passes for complete when it is not.
-UNPRICED = Q(cost_usd__isnull=True, total_tokens__isnull=False)
 BREAKDOWN_FIELDS = {
     "model": "model",
     "user": "user",
@@ -615,12 +614,18 @@ class OrmLogStore(LogStore):
         return list(queryset.values_list(*columns)[:limit])
 
     def timeseries(self, criteria, start, end):
-        return timeseries(self.logs(criteria), start, end)
+        logs = self.logs(criteria)
+        rolled = orm_rollups.timeseries(logs, criteria, start, end)
+        return rolled if rolled is not None else timeseries(logs, start, end)
 
     def breakdown(
         self, criteria, start, end, dimension, key="", limit=BREAKDOWN_LIMIT, order="requests"
     ):
-        return breakdown(self.logs(criteria), start, end, dimension, key, limit, order)
+        logs = self.logs(criteria)
+        rolled = orm_rollups.breakdown(logs, criteria, start, end, dimension, limit, order)
+        if rolled is not None:
+            return rolled
+        return breakdown(logs, start, end, dimension, key, limit, order)
 
     def groups(
         self, criteria, start, end, *, key="", sort="cost", descending=True, limit=MAX_GROUPS

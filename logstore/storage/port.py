@@ -83,6 +83,13 @@ class LogCriteria:
         keys = {}
         return any(keys.setdefault(key, value) != value for key, value in self.metadata)
 
+    @property
+    def whole_workspaces(self) -> bool:
+        """True when only the workspaces and a time range narrow the logs: what summaries kept
+        per workspace (the ORM's hourly chart rollups) can answer."""
+        plain = replace(self, workspace_ids=(), start=None, end=None)
+        return not self.matches_nothing and plain == LogCriteria()
+
 
 def log_columns() -> tuple[str, ...]:
     """Every column of a log row, in order: the `Log` model's fields are the one list.
