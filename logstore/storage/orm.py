@@ -551,6 +551,10 @@ class OrmLogStore(LogStore):
     def insert(self, workspace_id, api_key_id, ids, logs, *, dedup_token=""):
         write_logs(workspace_id, api_key_id, ids, logs)
 
+    def ping(self, timeout):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+
     def get(self, log_id, workspace_ids=None, *, with_workspace=False):
         queryset = Log.objects.filter(pk=log_id)
         if workspace_ids is not None:

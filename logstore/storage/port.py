@@ -105,6 +105,16 @@ def without_bodies(*keep) -> tuple[str, ...]:
     return tuple(name for name in log_columns() if name not in BODY_FIELDS or name in keep)
 
 
+class StoreUnavailable(Exception):
+    """The log backend cannot be reached (refused, lost, timed out): the caller answers 503.
+
+    Only a backend outside the Django database raises it; the ORM's errors are Django's own."""
+
+    def __init__(self, dependency: str, message: str):
+        super().__init__(message)
+        self.dependency = dependency
+
+
 @dataclass
 class PruneResult:
     # names of whole partitions dropped (or, in a dry run, that would be)
@@ -136,6 +146,11 @@ class LogStore(ABC):
         `dedup_token` names the batch: a second insert with the same token stores nothing
         (backends without a transaction honour it; the ORM relies on its transaction).
         """
+
+    @abstractmethod
+    def ping(self, timeout: float) -> None:
+        """Raise unless the backend answers `SELECT 1` within `timeout` seconds: the
+        readiness probe (StoreUnavailable from a backend outside the Django database)."""
 
     @abstractmethod
     def get(self, log_id: UUID, workspace_ids=None, *, with_workspace=False):

@@ -72,6 +72,9 @@ class ClickHouseLogStore(LogStore):
         settings = {"insert_quorum": "auto", "distributed_foreground_insert": 1} if cluster else {}
         return cls(Connection(target), layout, settings)
 
+    def ping(self, timeout):
+        self.connection.ping(timeout)
+
     def migrate(self, progress=lambda message: None):
         return migrate(self.connection, self.layout, progress)
 
