@@ -9,7 +9,7 @@ instances, so templates, presenters and exports read them the same way from eith
 """
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from uuid import UUID
@@ -105,6 +105,16 @@ def without_bodies(*keep) -> tuple[str, ...]:
     return tuple(name for name in log_columns() if name not in BODY_FIELDS or name in keep)
 
 
+class StoreUnavailable(Exception):
+    """The log backend cannot be reached (refused, lost, timed out): the caller answers 503.
+
+    Only a backend outside the Django database raises it; the ORM's errors are Django's own."""
+
+    def __init__(self, dependency: str, message: str):
+        super().__init__(message)
+        self.dependency = dependency
+
+
 @dataclass
 class PruneResult:
     # names of whole partitions dropped (or, in a dry run, that would be)
@@ -136,6 +146,11 @@ class LogStore(ABC):
         `dedup_token` names the batch: a second insert with the same token stores nothing
         (backends without a transaction honour it; the ORM relies on its transaction).
         """
+
+    @abstractmethod
+    def ping(self, timeout: float) -> None:
+        """Raise unless the backend answers `SELECT 1` within `timeout` seconds: the
+        readiness probe (StoreUnavailable from a backend outside the Django database)."""
 
     @abstractmethod
     def get(self, log_id: UUID, workspace_ids=None, *, with_workspace=False):
@@ -235,6 +250,18 @@ class LogStore(ABC):
         when no call has a price), unpriced calls, p95 latency and the last call. The top
         `limit` by `sort` (series.GROUP_SORTS; missing values last either way, ties by
         value), and whether more groups matched."""
+
+    @abstractmethod
+    def oldest(self, criteria: LogCriteria) -> datetime | None:
+        """When the oldest matching log was made, or None when none matches."""
+
+    @abstractmethod
+    def update_costs(self, batches: Iterable[Sequence]) -> None:
+        """Write `cost_usd`, `price_source` and `price_ref` of stored logs, a batch at a time
+        as `batches` yields them (rows read with `chunks`, so each carries its id, created_at
+        and workspace_id); nothing else of a row changes. After the last batch (or a failure),
+        what the store derives from costs is brought up to date. The one write of a stored
+        row: a cost depends on prices, which change after the fact."""
 
     @abstractmethod
     def prune(
