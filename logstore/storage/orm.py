@@ -22,6 +22,7 @@ from django.db.models import (
     FloatField,
     Func,
     Max,
+    Min,
     OuterRef,
     Q,
     Sum,
@@ -35,6 +36,7 @@ from django.db.models.functions import Cast, NullIf, TruncDate, TruncDay, TruncH
 from logstore.core.jsoncodec import dumps
 from logstore.ingestion.normalize import NormalizedLog
 from logstore.models import UNPRICED, Feedback, Log
+from logstore.query import rollups
 from logstore.query.keyset import iter_chunks, newer_than, sorted_page
 from logstore.query.search import index_for_search, purge_search_index, search_q
 from logstore.query.series import (
@@ -63,6 +65,8 @@ from logstore.storage.port import LogCriteria, LogStore, PruneResult
 # Below this many rows a multi-row INSERT (one round trip) beats COPY (two).
 COPY_MIN_ROWS = 10
 SQLITE_PERCENTILE_SAMPLE = 20_000
+# What `update_costs` writes: the one derived part of a log that may change after it is stored.
+COST_COLUMNS = ("cost_usd", "price_source", "price_ref")
 BREAKDOWN_FIELDS = {
     "model": "model",
     "user": "user",
@@ -645,6 +649,29 @@ class OrmLogStore(LogStore):
             descending=descending,
             limit=limit,
         )
+
+    def oldest(self, criteria):
+        # One index lookup: the (workspace_id, created_at) index's first entry.
+        return self.logs(criteria).aggregate(oldest=Min("created_at"))["oldest"]
+
+    def update_costs(self, batches):
+        changed_hours = set()
+        try:
+            for logs in batches:
+                # The batch's time bounds let PostgreSQL touch only the partitions holding it.
+                moments = [log.created_at for log in logs]
+                window = Log.objects.filter(
+                    created_at__gte=min(moments), created_at__lte=max(moments)
+                )
+                with transaction.atomic():
+                    window.bulk_update(logs, COST_COLUMNS)
+                changed_hours.update(
+                    (log.workspace_id, rollups.floor_hour(log.created_at)) for log in logs
+                )
+        finally:
+            # Once for the whole run, even one cut short: an hour spread over many batches is
+            # re-aggregated once, and no written cost is left out of the charts.
+            rollups.rebuild_hours(changed_hours)
 
     def prune(self, cutoffs, *, dry_run, batch_size, count_cap, progress):
         result = PruneResult()

@@ -9,7 +9,7 @@ instances, so templates, presenters and exports read them the same way from eith
 """
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from uuid import UUID
@@ -250,6 +250,18 @@ class LogStore(ABC):
         when no call has a price), unpriced calls, p95 latency and the last call. The top
         `limit` by `sort` (series.GROUP_SORTS; missing values last either way, ties by
         value), and whether more groups matched."""
+
+    @abstractmethod
+    def oldest(self, criteria: LogCriteria) -> datetime | None:
+        """When the oldest matching log was made, or None when none matches."""
+
+    @abstractmethod
+    def update_costs(self, batches: Iterable[Sequence]) -> None:
+        """Write `cost_usd`, `price_source` and `price_ref` of stored logs, a batch at a time
+        as `batches` yields them (rows read with `chunks`, so each carries its id, created_at
+        and workspace_id); nothing else of a row changes. After the last batch (or a failure),
+        what the store derives from costs is brought up to date. The one write of a stored
+        row: a cost depends on prices, which change after the fact."""
 
     @abstractmethod
     def prune(
