@@ -555,6 +555,12 @@ class OrmLogStore(LogStore):
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
 
+    def delete(self, ids, workspace_ids=None):
+        queryset = Log.objects.filter(pk__in=list(ids))
+        if workspace_ids is not None:
+            queryset = queryset.filter(workspace_id__in=list(workspace_ids))
+        queryset.delete()
+
     def get(self, log_id, workspace_ids=None, *, with_workspace=False):
         queryset = Log.objects.filter(pk=log_id)
         if workspace_ids is not None:

@@ -277,5 +277,10 @@ class LogStore(ABC):
         partitions where no workspace keeps any row, bounded deletes for the rest."""
 
     @abstractmethod
+    def delete(self, ids: Sequence[UUID], workspace_ids=None) -> None:
+        """Remove the logs with these ids within `workspace_ids` (None: any): the admin's
+        delete. Gone from every read once this returns."""
+
+    @abstractmethod
     def count_by_day(self, workspace_ids=None) -> dict:
         """{date: rows} over the whole store: what `copy_logs_to_clickhouse` verifies."""

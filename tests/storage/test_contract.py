@@ -352,6 +352,32 @@ def test_a_retry_after_a_crash_between_insert_and_record_stores_the_batch_once(
     assert log_store.count_upto(LogCriteria(workspace_ids=(workspace.pk,)), 10) == 2
 
 
+def test_it_deletes_logs_by_id_only_within_the_workspaces_given(
+    log_store, ingest, api_key, other_api_key, workspace
+):
+    mine, kept = ingest(api_key, log_body("mine"), log_body("kept"))
+    [theirs] = ingest(other_api_key, log_body("theirs"))
+    log_store.delete([mine, theirs], [workspace.pk])
+    assert log_store.get(mine) is None
+    assert log_store.get(kept) is not None and log_store.get(theirs) is not None
+    log_store.delete([theirs])
+    assert users(log_store.page(LogCriteria(workspace_ids=None)).rows) == ["kept"]
+
+
+def test_a_superuser_deletes_a_log_from_its_admin_page(log_store, ingest, api_key, admin_client):
+    doomed, kept = ingest(api_key, log_body("doomed"), log_body("kept"))
+    url = f"/admin/logstore/log/{doomed}/delete/"
+    confirm = admin_client.get(url)
+    assert confirm.status_code == 200 and "Are you sure" in confirm.content.decode()
+    response = admin_client.post(url, {"post": "yes"})
+    assert response.status_code == 302, response.content
+    assert log_store.get(doomed) is None and log_store.get(kept) is not None
+    assert admin_client.get(f"/admin/logstore/log/{doomed}/change/").status_code == 302
+    changelist = admin_client.get("/admin/logstore/log/").content.decode()
+    # The bulk delete works on the Django database's table, which holds no logs on ClickHouse.
+    assert ("delete_selected" in changelist) == (log_store.name == "orm")
+
+
 def test_retention_drops_whole_days_and_deletes_the_rest_in_bounds(
     log_store, ingest, api_key, other_api_key, workspace, other_workspace
 ):

@@ -414,6 +414,19 @@ class ClickHouseLogStore(LogStore):
         )
         return dict(rows)
 
+    def delete(self, ids, workspace_ids=None):
+        ids = [str(i) for i in ids]
+        if not ids or workspace_ids == ():
+            return
+        params = Parameters()
+        condition = f"id IN {params.add(ids, 'Array(UUID)')}"
+        if workspace_ids is not None:
+            condition += f" AND workspace_id IN {params.add(list(workspace_ids), 'Array(UInt64)')}"
+        # A lightweight delete masks the rows at once (reads skip them); merges drop them later.
+        self.connection.command(
+            f"DELETE FROM {self.layout.local} {self.layout.on_cluster} WHERE {condition}", params
+        )
+
     def oldest(self, criteria):
         params = Parameters()
         _, rows = self.connection.query(
