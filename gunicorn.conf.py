@@ -1,5 +1,6 @@
 """gunicorn settings, read from the working directory: threaded workers (gthread) sharing one
-set of Prometheus metrics (prometheus_client's multiprocess mode).
+set of Prometheus metrics (prometheus_client's multiprocess mode). The worker class is gthread's,
+answering what gunicorn refuses itself (URL or header too long) in the API's JSON error body.
 
 A request spends much of its time waiting on the database, so each worker serves several at
 once; docs/benchmarks.md has the measurements against sync workers and granian. Each thread
@@ -18,7 +19,7 @@ metrics_dir = os.environ.setdefault(
 # Long filter URLs (many trace ids) must reach Django, which says what is wrong with them,
 # instead of stopping at gunicorn's bare "URI Too Long" page (its default is 4094 bytes).
 limit_request_line = 8190
-worker_class = "gthread"
+worker_class = "project.gunicorn_worker.JSONErrorThreadWorker"
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 
 

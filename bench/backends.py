@@ -38,6 +38,7 @@ def measures(samples, workspace, operator, repeats, percentile, ms):
     """name -> p50/p95 ms of each query and page, on whichever store is configured now."""
     from urllib.parse import urlencode
 
+    from bench.run import search_pages
     from logstore.query.filters import LogFilter
     from logstore.storage import get_store
 
@@ -62,6 +63,7 @@ def measures(samples, workspace, operator, repeats, percentile, ms):
         def fetch():
             response = pages.get(url)
             assert response.status_code == 200, (url, response.status_code)
+            return response
 
         return fetch
 
@@ -91,6 +93,11 @@ def measures(samples, workspace, operator, repeats, percentile, ms):
         "web_list_metadata_page": page("/?" + urlencode({"metadata": samples["metadata"][0][0]})),
         "web_trace_page": page(f"/traces/{samples['trace_id'][0]}/"),
         "web_charts_24h_page": page("/charts/?since=24h"),
+        "web_charts_7d_page": page("/charts/?since=7d"),
+        "web_charts_30d_page": page("/charts/?since=30d"),
+        "web_users_24h_page": page("/users/?since=24h"),
+        "web_users_7d_page": page("/users/?since=7d"),
+        **search_pages(page, rng),
     }
     out = {}
     for name, query in measured.items():

@@ -94,10 +94,31 @@ def markdown(results) -> str:
     return "\n".join(lines)
 
 
+def servers_table(results) -> str:
+    """`--compare-servers`: (3) under each server choice, as docs/benchmarks.md shows it."""
+    lines = [
+        "| Server | POST /logs, one log | no-database view | ratio |",
+        "|---|---|---|---|",
+    ]
+    for name, run in results.items():
+        if not name.startswith("3_single_log_"):
+            continue
+        logs, floor = run["post_logs"], run["no_database_view"]
+        lines.append(
+            f"| `{run.get('command', name.removeprefix('3_single_log_'))}` "
+            f"| {logs['req_per_s']:,} req/s, p50 {logs['p50_ms']} ms, p99 {logs['p99_ms']} ms "
+            f"| {floor['req_per_s']:,} req/s, p99 {floor['p99_ms']} ms "
+            f"| {run['ratio_to_no_database']:.0%} |"
+        )
+    return "\n".join(lines)
+
+
 def table(results) -> str:
     width = max(len(a) for a, _, _ in rows(results))
     return "\n".join(f"{a.ljust(width)}  {b}" for a, b, _ in rows(results))
 
 
 if __name__ == "__main__":
-    print(markdown(json.loads(Path(sys.argv[1]).read_text())))
+    results = json.loads(Path(sys.argv[1]).read_text())
+    compared = any(name.startswith("3_single_log_") for name in results)
+    print(servers_table(results) if compared else markdown(results))

@@ -2,7 +2,9 @@
 
 DRF's CursorPagination pages by `created_at` plus an offset within a tie, and caps that offset
 at 1,000: a batch of logs sharing one timestamp could never be paged through. The cursor here
-names the last row shown, exactly as the web list and the admin do (`logstore.query.keyset`).
+names the last row shown, exactly as the web list and the admin do (`logstore.query.keyset`);
+the rows come from the log store's `page`, so this class only reads the request's cursor and
+size and writes the page's links, and documents both in the OpenAPI schema.
 """
 
 from rest_framework.pagination import BasePagination, _positive_int
@@ -10,7 +12,6 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from ingest.errors import InvalidRequest
-from logstore.query.keyset import InvalidCursor, keyset_page
 
 # A cursor is "<direction>.<created_at µs>.<id>": older rows after it, or newer rows before it.
 OLDER, NEWER = "o", "n"
@@ -22,24 +23,19 @@ class LogKeysetPagination(BasePagination):
     page_size = 50
     max_page_size = 200
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def position(self, request) -> dict:
+        """The store's `after`/`before` and `size` for this request's cursor and limit."""
         self.request = request
         direction, _, position = request.query_params.get(self.cursor_query_param, "").partition(
             "."
         )
         if direction not in ("", OLDER, NEWER) or (direction and not position):
             raise self.invalid_cursor()
-        try:
-            page = keyset_page(
-                queryset,
-                after=position if direction == OLDER else None,
-                before=position if direction == NEWER else None,
-                size=self.get_page_size(request),
-            )
-        except InvalidCursor:
-            raise self.invalid_cursor() from None
-        self.page = page
-        return page.rows
+        return {
+            "after": position if direction == OLDER else None,
+            "before": position if direction == NEWER else None,
+            "size": self.get_page_size(request),
+        }
 
     def get_page_size(self, request):
         try:
@@ -65,11 +61,11 @@ class LogKeysetPagination(BasePagination):
         url = self.request.build_absolute_uri()
         return replace_query_param(url, self.cursor_query_param, f"{direction}.{position}")
 
-    def get_paginated_response(self, data):
+    def page_response(self, page, data):
         return Response(
             {
-                "next": self.link(OLDER, self.page.older),
-                "previous": self.link(NEWER, self.page.newer),
+                "next": self.link(OLDER, page.older),
+                "previous": self.link(NEWER, page.newer),
                 "results": data,
             }
         )

@@ -26,9 +26,20 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "payload_too_large"
 
 
-def parse_json_bytes(raw: bytes):
+def refuse_empty(raw: bytes) -> None:
     if not raw.strip():
-        raise exceptions.ParseError("The request body is empty; send a JSON log or array of logs.")
+        raise exceptions.ParseError("The request body is empty; send a JSON body.")
+
+
+def json_body(request):
+    """The request's parsed JSON body. DRF hands no empty body to a parser (request.data is
+    then {}, which would read as every field missing), so the parser's rule is applied here."""
+    refuse_empty(read_limited_body(request._request))
+    return request.data
+
+
+def parse_json_bytes(raw: bytes):
+    refuse_empty(raw)
     payload = _decode(raw)
     # Counting brackets is C-speed; only a body with enough of them can nest too deeply.
     if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and depth_exceeds(payload):
@@ -93,13 +104,29 @@ def read_limited_body(django_request) -> bytes:
         raise exceptions.ParseError("Invalid Content-Length header.")
     if length > limit:
         raise PayloadTooLarge(f"The request body is {length} bytes; the limit is {limit}.")
-    raw = django_request.read(length) if length else b""
+    raw = _read_exactly(django_request, length)
     # Kept where HttpRequest.body keeps it, so request.body and the refused-request excerpts
     # still see what was sent.
     django_request._body = raw
     body = decode_content(raw, meta.get("HTTP_CONTENT_ENCODING", ""), limit)
     django_request._limited_body = body
     return body
+
+
+def _read_exactly(django_request, length: int) -> bytes:
+    """`length` bytes of body, or a 400: Django's LimitedStream returns a short read silently when
+    the client disconnects early or truncates its body, and half a body is never processed."""
+    chunks, received = [], 0
+    while received < length:
+        chunk = django_request.read(length - received)
+        if not chunk:
+            raise exceptions.ParseError(
+                f"The request body is shorter than its Content-Length: {received} of "
+                f"{length} bytes arrived."
+            )
+        chunks.append(chunk)
+        received += len(chunk)
+    return b"".join(chunks)
 
 
 def decode_content(raw: bytes, content_encoding: str, limit: int) -> bytes:

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ingest.errors import InvalidRequest, error_body
+from ingest.parsers import json_body
 from ingest.serializers.exports import (
     ExportActionSerializer,
     ExportCreatedSerializer,
@@ -39,7 +40,7 @@ def check_workspace(request, workspace_id):
 
 
 def body_of(request) -> dict:
-    data = request.data
+    data = json_body(request)
     if not isinstance(data, dict):
         raise InvalidRequest("The body must be a JSON object.")
     return validated_or_400(ExportRequestSerializer, data, "export")

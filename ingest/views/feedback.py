@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ingest.errors import InvalidRequest
+from ingest.parsers import json_body
 from ingest.serializers.feedback import (
     FEEDBACK_SCHEMA,
     FeedbackResponseSerializer,
@@ -47,7 +48,7 @@ class FeedbackCollectionView(APIView):
         tags=["feedback"],
     )
     def post(self, request):
-        payload = request.data
+        payload = json_body(request)
         items = payload if isinstance(payload, list) else [payload]
         if not items:
             raise InvalidRequest("The array of feedback is empty.")
@@ -76,9 +77,10 @@ class FeedbackDetailView(APIView):
         tags=["feedback"],
     )
     def put(self, request, feedback_id):
-        if not isinstance(request.data, dict):
+        data = json_body(request)
+        if not isinstance(data, dict):
             raise InvalidRequest("The body must be a JSON object.")
-        changes = validated_or_400(FeedbackUpdateSerializer, request.data, "feedback")
+        changes = validated_or_400(FeedbackUpdateSerializer, data, "feedback")
         feedback = service.update_feedback(request.auth.workspace, feedback_id, changes)
         if feedback is None:
             raise exceptions.NotFound("No feedback with this id.")

@@ -10,14 +10,13 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import exceptions
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
-from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from ingest.errors import InvalidRequest
 from ingest.headers import client_headers
 from ingest.keycharge import ChargedWriteMixin
 from ingest.pagination import LogKeysetPagination
-from ingest.parsers import PayloadTooLarge, read_limited_body
+from ingest.parsers import PayloadTooLarge, json_body, read_limited_body
 from ingest.serializers.docs import InsertedSerializer, LogSerializer, LogSummarySerializer
 from ingest.serializers.logs import CustomLogSerializer
 from ingest.validation import flatten_errors
@@ -31,9 +30,6 @@ from logstore.query.selection import select_logs
 from logstore.storage import get_store
 from logstore.storage.port import without_bodies
 
-PAGE_SIZE = 50
-MAX_PAGE_SIZE = 200
-
 
 def filtered_criteria(workspace, query_params):
     selection = select_logs(query_params, surface="api", workspace_ids=[workspace.pk])
@@ -45,38 +41,18 @@ def filtered_criteria(workspace, query_params):
     return selection.criteria
 
 
-def page_size(query_params) -> int:
-    """`limit`, as DRF's paginators read it: a bad or missing value means the default."""
-    try:
-        size = int(query_params.get("limit", PAGE_SIZE))
-    except ValueError:
-        return PAGE_SIZE
-    return min(size, MAX_PAGE_SIZE) if size > 0 else PAGE_SIZE
-
-
 def list_logs(request):
     """Newest first, keyset-paged: `cursor` is `o.<last row>` (older) or `n.<first row>`."""
     criteria = filtered_criteria(request.auth.workspace, request.query_params)
-    direction, _, position = request.query_params.get("cursor", "").partition(".")
-    if direction and (direction not in {"o", "n"} or not position):
-        raise LogKeysetPagination().invalid_cursor()
+    paginator = LogKeysetPagination()
     try:
         page = get_store().page(
-            criteria,
-            after=position if direction == "o" else None,
-            before=position if direction == "n" else None,
-            size=page_size(request.query_params),
-            columns=without_bodies("metadata"),
+            criteria, **paginator.position(request), columns=without_bodies("metadata")
         )
     except InvalidCursor:
-        raise LogKeysetPagination().invalid_cursor() from None
-    url = request.build_absolute_uri()
-    return Response(
-        {
-            "next": page.older and replace_query_param(url, "cursor", f"o.{page.older}"),
-            "previous": page.newer and replace_query_param(url, "cursor", f"n.{page.newer}"),
-            "results": [log_as_dict(log, include_bodies=False) for log in page.rows],
-        }
+        raise paginator.invalid_cursor() from None
+    return paginator.page_response(
+        page, [log_as_dict(log, include_bodies=False) for log in page.rows]
     )
 
 
@@ -178,8 +154,8 @@ class LogCollectionView(ChargedWriteMixin, ListAPIView):
             raise exceptions.UnsupportedMediaType(
                 "", "Send the logs with Content-Type: application/json."
             )
+        payload = json_body(request)
         raw = read_limited_body(request._request)
-        payload = request.data
         items = split_batch(payload)
         validate_items(items, batched=not isinstance(payload, dict) or len(items) > 1)
         logs = prepare_logs(items, client_headers(request.headers), batched=len(items) > 1)

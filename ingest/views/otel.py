@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
 from ingest import otlp
+from ingest.headers import client_headers
 from ingest.parsers import PayloadTooLarge, read_limited_body
 from logstore.ingestion.otlp import rejection_message
 from logstore.ingestion.store import prepare_spans, store_logs
@@ -31,7 +32,7 @@ class OtlpTracesView(APIView):
         limit = settings.LOGSTORE_MAX_BATCH_ITEMS
         if len(spans) > limit:
             raise PayloadTooLarge(f"The request has {len(spans)} spans; the limit is {limit}.")
-        batch = prepare_spans(spans, request.headers)
+        batch = prepare_spans(spans, client_headers(request.headers))
         body = {"log_ids": []}
         if batch.logs:
             body = store_logs(request.auth.workspace, request.auth, batch.logs).body

@@ -3,12 +3,14 @@
 A page is `size + 1` rows read from an index; the extra row only says whether another page
 exists. A cursor names the last row shown, so page 1000 costs the same as page 1.
 
-Other orders (`SORTS`: slowest, most tokens) page on (value, created_at, id), the value
-leading the cursor. They are meant inside a time window: the window bounds the rows sorted.
+Other orders (`SORTS`: slowest, most tokens, most expensive) page on (value, created_at, id),
+the value leading the cursor. They are meant inside a time window: the window bounds the rows
+sorted.
 """
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from uuid import UUID
 
 from django.db.models import F, Q, Value
@@ -23,6 +25,7 @@ SORTS = {
     "time": (None, "newest first"),
     "latency": ("latency_ms", "slowest first"),
     "tokens": ("total_tokens", "most tokens first"),
+    "cost": ("cost_usd", "most expensive first"),
 }
 SORT_KEY = "_sort_value"
 
@@ -129,21 +132,25 @@ def iter_chunks(queryset, size=500, after=None):
 
 
 def _sorted(queryset, column):
-    # Rows without the value (no latency reported) sort after every row that has one.
-    return queryset.annotate(**{SORT_KEY: Coalesce(F(column), Value(-1))})
+    # Rows without the value (no latency reported, no price) sort after every row that has one.
+    field = queryset.model._meta.get_field(column)
+    return queryset.annotate(**{SORT_KEY: Coalesce(F(column), Value(-1), output_field=field)})
 
 
 def encode_sort_cursor(log) -> str:
     return f"{getattr(log, SORT_KEY)}~{encode_cursor(log)}"
 
 
-def decode_sort_cursor(text: str) -> tuple[int, datetime, UUID]:
+def decode_sort_cursor(text: str) -> tuple[int | Decimal, datetime, UUID]:
     value, sep, rest = text.partition("~")
     try:
         if not sep:
             raise ValueError(text)
-        number = int(value)
-    except ValueError:
+        # Counts are integers; a cost is a decimal, compared exactly (never through a float).
+        number = int(value) if value.lstrip("-").isdigit() else Decimal(value)
+        if isinstance(number, Decimal) and not number.is_finite():
+            raise ValueError(text)
+    except (ValueError, ArithmeticError):
         raise InvalidCursor(
             "This page link is not valid any more; start from the newest."
         ) from None

@@ -1,6 +1,6 @@
-"""Hourly chart rollups: per workspace and hour, requests, errors, tokens and a latency
-histogram, overall and per breakdown value, so a chart over days reads a few hundred rows
-instead of every log of its window.
+"""Hourly chart rollups: per workspace and hour, requests, errors, tokens, cost, unpriced calls
+and a latency histogram, overall and per breakdown value, so a chart over days reads a few
+hundred rows instead of every log of its window (logstore.storage.orm_rollups reads them).
 
 They are rebuilt from raw logs, never incremented: `rebuild` recomputes a range of hours, and
 `refresh` (every ~30 s, `manage.py maintain --every 30`) rebuilds the hours that received logs
@@ -17,11 +17,23 @@ from bisect import bisect_right
 from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Case, CharField, Count, F, Func, IntegerField, Q, Sum, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    Q,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
-from logstore.models import ChartRollup, ChartRollupMark, Log
+from logstore.models import UNPRICED, ChartRollup, ChartRollupMark, Log
 
 # Bucket lower bounds in milliseconds, ~1.5x apart: p50 and p95 read from the histogram fall
 # in the same bucket as the exact value, or the next one when the exact percentile sits on a
@@ -33,6 +45,9 @@ LATENCY_BOUNDS = (
 )  # fmt: skip
 # Columns a breakdown can be rolled up by (the charts page's BREAKDOWN_FIELDS but metadata).
 DIMENSIONS = ("model", "user", "provider", "environment", "organization", "status")
+# Rows that carry a latency histogram: all of an hour's logs (""), and each user's, for the
+# users page's p95.
+HISTOGRAM_DIMENSIONS = ("", "user")
 # A transaction may commit this long after the ids it wrote were taken; refresh looks back as
 # far, so a slow commit is still rolled up on the next run.
 COMMIT_LAG = timedelta(minutes=2)
@@ -122,41 +137,45 @@ def hourly_aggregates(rows, dimensions=DIMENSIONS):
         "requests": Count("pk"),
         "errors": Count("pk", filter=Q(is_success=False)),
         "tokens": Sum("total_tokens"),
+        "cost": Sum("cost_usd"),
+        "unpriced": Count("pk", filter=UNPRICED),
+        "last_seen": Max("created_at"),
     }
     found = {}
-    for row in rows.values("workspace_id", "hour").annotate(**sums):
-        key = (row["workspace_id"], as_hour(row["hour"]), "", "")
-        found[key] = ChartRollup(
-            workspace_id=key[0],
-            hour=key[1],
-            requests=row["requests"],
-            errors=row["errors"],
-            tokens=row["tokens"] or 0,
-            latency_histogram=[0] * len(LATENCY_BOUNDS),
-        )
-    latencies = (
-        rows.filter(latency_ms__isnull=False)
-        .annotate(bucket=latency_bucket_expression())
-        .values("workspace_id", "hour", "bucket")
-        .annotate(n=Count("pk"))
-    )
-    for row in latencies:
-        found[(row["workspace_id"], as_hour(row["hour"]), "", "")].latency_histogram[
-            row["bucket"]
-        ] += row["n"]
-    for dimension in dimensions:
-        for row in rows.values("workspace_id", "hour", dimension).annotate(**sums):
-            value = "" if row[dimension] is None else str(row[dimension])
-            found[(row["workspace_id"], as_hour(row["hour"]), dimension, value)] = ChartRollup(
-                workspace_id=row["workspace_id"],
-                hour=as_hour(row["hour"]),
+    for dimension in ("", *dimensions):
+        columns = ("workspace_id", "hour", *((dimension,) if dimension else ()))
+        histogram = dimension in HISTOGRAM_DIMENSIONS
+        for row in rows.values(*columns).annotate(**sums):
+            key = _rollup_key(row, dimension)
+            found[key] = ChartRollup(
+                workspace_id=key[0],
+                hour=key[1],
                 dimension=dimension,
-                value=value[:256],
+                value=key[3][:256],
                 requests=row["requests"],
                 errors=row["errors"],
                 tokens=row["tokens"] or 0,
+                cost_usd=row["cost"],
+                unpriced=row["unpriced"],
+                last_seen=row["last_seen"],
+                latency_histogram=[0] * len(LATENCY_BOUNDS) if histogram else [],
             )
+        if not histogram:
+            continue
+        latencies = (
+            rows.filter(latency_ms__isnull=False)
+            .annotate(bucket=latency_bucket_expression())
+            .values(*columns, "bucket")
+            .annotate(n=Count("pk"))
+        )
+        for row in latencies:
+            found[_rollup_key(row, dimension)].latency_histogram[row["bucket"]] += row["n"]
     return list(found.values())
+
+
+def _rollup_key(row, dimension):
+    value = "" if not dimension or row[dimension] is None else str(row[dimension])
+    return (row["workspace_id"], as_hour(row["hour"]), dimension, value)
 
 
 def rebuild(start: datetime, end: datetime, workspace_ids=None) -> int:
@@ -172,6 +191,23 @@ def rebuild(start: datetime, end: datetime, workspace_ids=None) -> int:
         stale.delete()
         ChartRollup.objects.bulk_create(fresh, batch_size=2_000)
     return len(fresh)
+
+
+def rebuild_hours(pairs) -> int:
+    """Rebuild the rollups of each (workspace id, hour) in `pairs`; returns rows written."""
+    hours = {}
+    for workspace_id, hour in pairs:
+        hours.setdefault(floor_hour(hour), set()).add(workspace_id)
+    # Consecutive hours are rebuilt together: a backfill touching a month is a few grouped
+    # queries, not a few per hour.
+    ranges = []
+    for hour, workspace_ids in sorted(hours.items()):
+        if ranges and ranges[-1][1] == hour:
+            ranges[-1][1] = hour + HOUR
+            ranges[-1][2].update(workspace_ids)
+        else:
+            ranges.append([hour, hour + HOUR, set(workspace_ids)])
+    return sum(rebuild(start, end, workspace_ids) for start, end, workspace_ids in ranges)
 
 
 def forget_before(workspace_id, cutoff: datetime):
@@ -220,20 +256,7 @@ def _refresh(now, first_run_since):
             .values_list("workspace_id", "hour")
             .distinct()
         )
-        hours = {}
-        for workspace_id, hour in touched:
-            hours.setdefault(as_hour(hour), set()).add(workspace_id)
-        # Consecutive hours are rebuilt together: a backfill touching a month is a few
-        # grouped queries, not a few per hour.
-        ranges = []
-        for hour, workspace_ids in sorted(hours.items()):
-            if ranges and ranges[-1][1] == hour:
-                ranges[-1][1] = hour + HOUR
-                ranges[-1][2].update(workspace_ids)
-            else:
-                ranges.append([hour, hour + HOUR, set(workspace_ids)])
-        for start, end, workspace_ids in ranges:
-            written += rebuild(start, end, workspace_ids)
+        written = rebuild_hours((workspace_id, as_hour(hour)) for workspace_id, hour in touched)
     ChartRollupMark.objects.update_or_create(pk=1, defaults={"complete_before": now})
     return written
 

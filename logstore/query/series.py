@@ -1,4 +1,5 @@
-"""Chart values every log backend answers with: buckets over a window and breakdown rows.
+"""Chart values every log backend answers with: buckets over a window, breakdown rows and
+per-group totals (the users page).
 
 The window rules live here once (at most 31 days; ~15 to ~200 buckets of a minute, an hour
 or a day), so the ORM and ClickHouse backends bucket the same window the same way.
@@ -12,6 +13,9 @@ from decimal import Decimal
 MAX_WINDOW = timedelta(days=31)
 BREAKDOWN_LIMIT = 10
 BREAKDOWN_ORDERS = ("requests", "cost")
+MAX_GROUPS = 100
+# What the users page can sort its groups by; "value" is the user (or metadata value) itself.
+GROUP_SORTS = ("cost", "requests", "errors", "tokens", "p95", "last_seen", "value")
 
 
 @dataclass
@@ -69,6 +73,57 @@ class BreakdownRow:
     share: float
     tokens: int = 0
     cost: Decimal | None = None  # None: none of the value's calls has a price
+
+
+@dataclass
+class GroupRow:
+    value: str | None
+    requests: int
+    errors: int
+    tokens: int
+    cost: Decimal | None  # None: none of the group's calls has a price
+    unpriced: int
+    p95: float | None
+    last_seen: datetime
+
+
+@dataclass
+class GroupTotals:
+    rows: list[GroupRow]
+    sort: str
+    descending: bool
+    window_start: datetime
+    window_end: datetime
+    clamped: bool
+    sampled: bool  # SQLite: p95 from a sample
+    limited: bool  # more groups than the limit matched
+
+
+def group_totals(found: list[dict], limit, *, sort, descending, window, sampled) -> GroupTotals:
+    """GroupTotals from up to `limit + 1` sorted row dicts; the extra one only says "more"."""
+    start, end, clamped = window
+    return GroupTotals(
+        rows=[
+            GroupRow(
+                value=row["value"],
+                requests=row["requests"],
+                errors=row["errors"],
+                tokens=row["tokens"] or 0,
+                cost=row["cost"],
+                unpriced=row["unpriced"],
+                p95=row.get("p95"),
+                last_seen=row["last_seen"],
+            )
+            for row in found[:limit]
+        ],
+        sort=sort,
+        descending=descending,
+        window_start=start,
+        window_end=end,
+        clamped=clamped,
+        sampled=sampled,
+        limited=len(found) > limit,
+    )
 
 
 def bucket_step(window: timedelta) -> timedelta:

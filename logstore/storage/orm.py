@@ -2,7 +2,8 @@
 
 `criteria_q` compiles a `LogCriteria` into one `Q`; every query below starts from it. The
 write path, the chart aggregates and the retention deletes are the ones this project used
-before the storage port existed, moved here unchanged.
+before the storage port existed; charts of whole workspaces read the hourly rollups for whole
+hours (storage.orm_rollups).
 """
 
 from collections.abc import Sequence
@@ -36,7 +37,8 @@ from django.db.models.functions import Cast, NullIf, TruncDate, TruncDay, TruncH
 
 from logstore.core.jsoncodec import dumps
 from logstore.ingestion.normalize import NormalizedLog
-from logstore.models import Feedback, Log
+from logstore.models import UNPRICED, Feedback, Log
+from logstore.query import rollups
 from logstore.query.keyset import (
     PAGE_SIZE,
     Page,
@@ -51,13 +53,18 @@ from logstore.query.keyset import (
 from logstore.query.search import index_for_search, purge_search_index, search_q
 from logstore.query.series import (
     BREAKDOWN_LIMIT,
+    GROUP_SORTS,
+    MAX_GROUPS,
+    GroupTotals,
     breakdown_rows,
     bucket_step,
     clamp_window,
     fill_series,
     floor_to_step,
+    group_totals,
     percentile,
 )
+from logstore.storage import orm_rollups
 from logstore.storage.partitions import (
     day_of_partition,
     drop_partition,
@@ -70,9 +77,8 @@ from logstore.storage.port import LogCriteria, LogStore, PruneResult
 # Below this many rows a multi-row INSERT (one round trip) beats COPY (two).
 COPY_MIN_ROWS = 10
 SQLITE_PERCENTILE_SAMPLE = 20_000
-# Calls that used tokens but matched no price: shown as "no price", and counted apart so a
-# total never passes for complete when it is not.
-UNPRICED = Q(cost_usd__isnull=True, total_tokens__isnull=False)
+# What `update_costs` writes: the one derived part of a log that may change after it is stored.
+COST_COLUMNS = ("cost_usd", "price_source", "price_ref")
 BREAKDOWN_FIELDS = {
     "model": "model",
     "user": "user",
@@ -502,6 +508,79 @@ def breakdown(queryset, start, end, dimension, key="", limit=BREAKDOWN_LIMIT, or
     return breakdown_rows([{**row, "value": row[column]} for row in grouped], order)
 
 
+def groups(
+    queryset, start, end, *, key="", sort="cost", descending=True, limit=MAX_GROUPS
+) -> GroupTotals:
+    """The top `limit` users (or values of metadata `key`) of `queryset` in [start, end).
+
+    One query groups the window; PostgreSQL answers it from the covering index
+    `log_ws_created_cover_idx` when grouping by user. SQLite has no percentile aggregate, so
+    there p95 comes from the newest `SQLITE_PERCENTILE_SAMPLE` calls of the groups shown, as
+    on the charts page.
+    """
+    start, end, clamped = clamp_window(start, end)
+    sort = sort if sort in GROUP_SORTS else "cost"
+    rows = queryset.filter(created_at__gte=start, created_at__lt=end).order_by()
+    if key:
+        rows = rows.annotate(value=Cast(KeyTextTransform(key, "metadata_index"), TextField()))
+    else:
+        rows = rows.annotate(value=F("user"))
+    postgres = connection.vendor == "postgresql"
+    # Counting created_at (never NULL) rather than the id keeps every column in the index.
+    aggregates = {
+        "requests": Count("*"),
+        "errors": Count("created_at", filter=Q(is_success=False)),
+        "tokens": Sum("total_tokens"),
+        "cost": Sum("cost_usd"),
+        "unpriced": Count("created_at", filter=UNPRICED),
+        "last_seen": Max("created_at"),
+    }
+    if postgres:
+        aggregates["p95"] = PercentileCont("latency_ms", 0.95)
+    grouped = rows.values("value").annotate(**aggregates)
+    in_sql = postgres or sort != "p95"
+    if in_sql:
+        ordering = F(sort)
+        ordering = ordering.desc(nulls_last=True) if descending else ordering.asc(nulls_last=True)
+        grouped = grouped.order_by(ordering, "value")
+    found = list(grouped[: limit + 1] if in_sql else grouped)
+    sampled = False
+    if not postgres:
+        sampled = _sample_p95(rows, found)
+    if not in_sql:
+        known = [row for row in found if row["p95"] is not None]
+        known.sort(key=lambda row: row["p95"], reverse=descending)
+        found = known + [row for row in found if row["p95"] is None]
+    return group_totals(
+        found,
+        limit,
+        sort=sort,
+        descending=descending,
+        window=(start, end, clamped),
+        sampled=sampled,
+    )
+
+
+def _sample_p95(rows, found) -> bool:
+    """Sets each found group's "p95" from its newest calls; True if the sample was cut."""
+    values = [row["value"] for row in found]
+    latencies = rows.filter(latency_ms__isnull=False)
+    if len(values) <= MAX_GROUPS:
+        named = Q(value__in=[v for v in values if v is not None])
+        latencies = latencies.filter(named | Q(value__isnull=True) if None in values else named)
+    sample = list(
+        latencies.order_by("-created_at", "-id").values_list("value", "latency_ms")[
+            : SQLITE_PERCENTILE_SAMPLE + 1
+        ]
+    )
+    by_value = {}
+    for value, latency in sample[:SQLITE_PERCENTILE_SAMPLE]:
+        by_value.setdefault(value, []).append(latency)
+    for row in found:
+        row["p95"] = percentile(by_value.get(row["value"], []), 0.95)
+    return len(sample) > SQLITE_PERCENTILE_SAMPLE
+
+
 # --- Retention --------------------------------------------------------------------------------
 
 
@@ -578,6 +657,16 @@ class OrmLogStore(LogStore):
     def insert(self, workspace_id, api_key_id, ids, logs, *, dedup_token=""):
         write_logs(workspace_id, api_key_id, ids, logs)
 
+    def ping(self, timeout):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+
+    def delete(self, ids, workspace_ids=None):
+        queryset = Log.objects.filter(pk__in=list(ids))
+        if workspace_ids is not None:
+            queryset = queryset.filter(workspace_id__in=list(workspace_ids))
+        queryset.delete()
+
     def get(self, log_id, workspace_ids=None, *, with_workspace=False):
         queryset = Log.objects.filter(pk=log_id)
         if workspace_ids is not None:
@@ -643,12 +732,60 @@ class OrmLogStore(LogStore):
         return list(queryset.values_list(*columns)[:limit])
 
     def timeseries(self, criteria, start, end):
-        return timeseries(self.logs(criteria), start, end)
+        logs = self.logs(criteria)
+        rolled = orm_rollups.timeseries(logs, criteria, start, end)
+        return rolled if rolled is not None else timeseries(logs, start, end)
 
     def breakdown(
         self, criteria, start, end, dimension, key="", limit=BREAKDOWN_LIMIT, order="requests"
     ):
-        return breakdown(self.logs(criteria), start, end, dimension, key, limit, order)
+        logs = self.logs(criteria)
+        rolled = orm_rollups.breakdown(logs, criteria, start, end, dimension, limit, order)
+        if rolled is not None:
+            return rolled
+        return breakdown(logs, start, end, dimension, key, limit, order)
+
+    def groups(
+        self, criteria, start, end, *, key="", sort="cost", descending=True, limit=MAX_GROUPS
+    ):
+        logs = self.logs(criteria)
+        rolled = orm_rollups.groups(
+            logs, criteria, start, end, key=key, sort=sort, descending=descending, limit=limit
+        )
+        if rolled is not None:
+            return rolled
+        return groups(
+            logs,
+            start,
+            end,
+            key=key,
+            sort=sort,
+            descending=descending,
+            limit=limit,
+        )
+
+    def oldest(self, criteria):
+        # One index lookup: the (workspace_id, created_at) index's first entry.
+        return self.logs(criteria).aggregate(oldest=Min("created_at"))["oldest"]
+
+    def update_costs(self, batches):
+        changed_hours = set()
+        try:
+            for logs in batches:
+                # The batch's time bounds let PostgreSQL touch only the partitions holding it.
+                moments = [log.created_at for log in logs]
+                window = Log.objects.filter(
+                    created_at__gte=min(moments), created_at__lte=max(moments)
+                )
+                with transaction.atomic():
+                    window.bulk_update(logs, COST_COLUMNS)
+                changed_hours.update(
+                    (log.workspace_id, rollups.floor_hour(log.created_at)) for log in logs
+                )
+        finally:
+            # Once for the whole run, even one cut short: an hour spread over many batches is
+            # re-aggregated once, and no written cost is left out of the charts.
+            rollups.rebuild_hours(changed_hours)
 
     def prune(self, cutoffs, *, dry_run, batch_size, count_cap, progress):
         result = PruneResult()

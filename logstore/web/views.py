@@ -20,15 +20,14 @@ from logstore.query.filters import MAX_SEARCH_LENGTH, STATUS_CLASSES, TIME_PRESE
 from logstore.query.keyset import SORTS as LIST_SORTS
 from logstore.query.keyset import InvalidCursor, Page, decode_cursor, encode_cursor
 from logstore.query.presenters import cost_display
-from logstore.query.series import BREAKDOWN_ORDERS
+from logstore.query.series import BREAKDOWN_ORDERS, GROUP_SORTS
 from logstore.query.suggestions import SUGGESTED_FIELDS, recent_metadata_values, recent_values
 from logstore.storage import get_store
-from logstore.storage.orm import SQLITE_PERCENTILE_SAMPLE, OrmLogStore
+from logstore.storage.orm import SQLITE_PERCENTILE_SAMPLE
 from logstore.storage.port import BREAKDOWN_DIMENSIONS, LogCriteria, without_bodies
 from logstore.web import charts as chart_service
 from logstore.web.conversation import conversation
 from logstore.web.forms import SavedFilterForm
-from logstore.web.groups import SORTS, group_totals
 from logstore.web.query import log_query, page_url
 from logstore.web.traces import build_trace, waterfall_bar
 
@@ -352,11 +351,10 @@ def users(request):
     query = log_query(request)
     by_key = request.GET.get("by_key", "").replace("\x00", "").strip()[:256]
     sort = request.GET.get("sort", "cost")
-    sort = sort if sort in SORTS else "cost"
+    sort = sort if sort in GROUP_SORTS else "cost"
     descending = request.GET.get("dir", "desc") != "asc"
-    # The users page reads the Django database's log table (not yet through the log store).
-    totals = group_totals(
-        OrmLogStore().logs(query.criteria),
+    totals = get_store().groups(
+        query.criteria,
         query.window_start,
         query.window_end,
         key=by_key,

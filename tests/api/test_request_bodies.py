@@ -1,6 +1,7 @@
 """How the API reads a request body: its length, its transfer and content encodings."""
 
 import gzip
+import io
 import json
 import zlib
 
@@ -114,3 +115,45 @@ def test_a_disallowed_host_on_the_api_is_a_json_400(api):
     assert response.status_code == 400
     assert response["Content-Type"].startswith("application/json")
     assert response.json()["error"]["type"] == "bad_request"
+
+
+@pytest.mark.parametrize(
+    "method,url",
+    [
+        ("post", "/v1/logs"),
+        ("post", "/v1/feedback"),
+        ("put", "/v1/feedback/01a2344c-8fe1-728b-84c6-2b7e9675607b"),
+        ("post", "/v1/logs/exports"),
+        ("put", "/v1/logs/exports/01a2344c-8fe1-728b-84c6-2b7e9675607b"),
+    ],
+)
+@pytest.mark.parametrize("raw", [b"", b" \n"])
+def test_an_empty_body_is_a_400_saying_so(api, method, url, raw):
+    response = getattr(api, method)(url, data=raw, content_type="application/json")
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert body["message"].startswith("The request body is empty"), body
+    assert body["error"]["type"] == "parse_error"
+    assert not Log.objects.exists() and not Feedback.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "url,raw",
+    [
+        ("/v1/logs", json.dumps(openai_chat("cut")).encode()),
+        ("/v1/feedback", json.dumps({"trace_id": "t", "value": 1}).encode()),
+    ],
+)
+def test_a_body_shorter_than_its_content_length_is_a_400_and_nothing_is_stored(api, url, raw):
+    # What the server hands over when the client disconnects or truncates its body: a stream
+    # that ends before the declared length.
+    response = api.post(
+        url,
+        data=raw,
+        content_type="application/json",
+        CONTENT_LENGTH=str(len(raw) + 1000),
+        **{"wsgi.input": io.BytesIO(raw)},
+    )
+    assert response.status_code == 400, response.content
+    assert "shorter than its Content-Length" in response.json()["message"]
+    assert not Log.objects.exists() and not Feedback.objects.exists()

@@ -303,3 +303,19 @@ def test_the_admin_finds_the_trace_and_shows_each_span(live_server, recorder, ot
     page = admin.get(f"/admin/logstore/log/{chat.pk}/change/")
     assert page.status_code == 200
     assert QUESTION in page.content.decode()
+
+
+def test_it_reads_utf8_in_the_metadata_header(api_key, recorder, post_otlp):
+    rec = recorder()
+    with rec.tracer.start_as_current_span("chat gpt-4o", attributes={"gen_ai.request.model": "x"}):
+        pass
+    # Sent as UTF-8 bytes, as every SDK does; the WSGI server hands them over as Latin-1 text.
+    response = post_otlp(
+        otlp_protobuf(rec.spans()),
+        headers={"x-portkey-metadata": '{"_user":"José","team":"Zürich"}'.encode()},
+    )
+
+    assert response.status_code == 200, response.content
+    log = Log.objects.get()
+    assert log.user == "José"
+    assert log.metadata["team"] == "Zürich"

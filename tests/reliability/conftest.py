@@ -4,6 +4,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from logstore.models import ApiKey
+from tests.reliability.gunicorn_server import Server
+
 
 @pytest.fixture
 def frozen_clock(monkeypatch):
@@ -22,3 +25,25 @@ def assert_json_error(response, status=None):
     assert isinstance(body["message"], str) and body["message"]
     assert body["error"]["message"] == body["message"]
     return body
+
+
+@pytest.fixture
+def server(tmp_path):
+    """Starts a real gunicorn (`server(workers=2, LOGSTORE_RATE_LIMIT="off")`), stopped after."""
+    servers = []
+
+    def start(**options):
+        servers.append(Server(tmp_path, **options))
+        return servers[-1]
+
+    yield start
+    for running in servers:
+        running.stop()
+
+
+@pytest.fixture
+def key(workspace):
+    """An API key with its secret at hand as `.raw`."""
+    api_key, raw = ApiKey.generate(workspace, "served")
+    api_key.raw = raw
+    return api_key

@@ -101,7 +101,7 @@ def test_it_sorts_by_latency_within_the_window_and_pages_by_keyset(
     assert "OFFSET" not in sql and "COUNT(" not in sql
     newer = re.search(r'href="([^"]+)" class="button" rel="prev"', second.content.decode())
     assert users_in(web.get(newer.group(1).replace("&amp;", "&"))) == ["u900", "u700"]
-    assert "Sort: &#x27;cost&#x27; is not one of" in web.get("/?sort=cost").content.decode()
+    assert "Sort: &#x27;price&#x27; is not one of" in web.get("/?sort=price").content.decode()
 
 
 def test_it_sorts_by_tokens(web, api_key, post_logs):
@@ -112,6 +112,21 @@ def test_it_sorts_by_tokens(web, api_key, post_logs):
         bodies.append(body)
     post_logs(bodies)
     assert users_in(web.get("/?sort=tokens")) == ["big", "mid", "small"]
+
+
+def test_it_sorts_by_cost_with_unpriced_calls_last(web, api_key, post_logs):
+    bodies = []
+    for prompt_tokens, user in ((10, "cheap"), (10_000, "dear"), (1_000, "middling")):
+        body = chat(user)
+        body["response"]["body"]["usage"].update(
+            prompt_tokens=prompt_tokens, completion_tokens=0, total_tokens=prompt_tokens
+        )
+        bodies.append(body)
+    unknown = chat("unpriced")
+    unknown["request"]["body"]["model"] = "a-model-nobody-prices"
+    unknown["response"]["body"]["model"] = "a-model-nobody-prices"
+    post_logs([*bodies, unknown])
+    assert users_in(web.get("/?sort=cost")) == ["dear", "middling", "cheap", "unpriced"]
 
 
 def test_the_list_previews_prompt_and_response_on_one_line(web, api_key, post_logs):

@@ -1,5 +1,6 @@
 """End to end on ClickHouse: the official Python SDK stores a log through a live server, and
-every surface shows it: web list, log and trace pages, charts, admin, JSONL export, read API."""
+every surface shows it: web list, log and trace pages, charts, the users page, admin, JSONL
+export, read API."""
 
 import json
 
@@ -42,6 +43,10 @@ def test_a_log_sent_by_the_sdk_shows_on_every_surface(
     assert trace.status_code == 200 and log_id in trace.content.decode()
     charts = operator.get("/charts/", {"since": "1h", "by": "model"}).content.decode()
     assert "gpt-4o-mini" in charts
+    users = operator.get("/users/", {"since": "1h"}).content.decode()
+    assert ">sdk-user<" in users
+    by_feature = operator.get("/users/", {"since": "1h", "by_key": "feature"}).content.decode()
+    assert ">search<" in by_feature
 
     changelist = operator.get("/admin/logstore/log/", {"q": "trace-e2e"}).content.decode()
     assert log_id in changelist and "sdk-user" in changelist

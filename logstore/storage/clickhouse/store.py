@@ -18,10 +18,13 @@ from logstore.query import keyset
 from logstore.query.keyset import decode_cursor, encode_cursor
 from logstore.query.series import (
     BREAKDOWN_LIMIT,
+    GROUP_SORTS,
+    MAX_GROUPS,
     breakdown_rows,
     bucket_step,
     clamp_window,
     fill_series,
+    group_totals,
 )
 from logstore.storage.clickhouse.compiler import DATETIME, Parameters, quoted, timestamp, where
 from logstore.storage.clickhouse.connection import Connection, parse_url
@@ -41,6 +44,8 @@ BUCKET_FUNCTIONS = {
     timedelta(days=1): "toStartOfDay",
 }
 PARTITION_ID = re.compile(r"\d{8}")
+# The type a sort column's values are compared in (keyset.SORTS); counts are Int64.
+SORT_VALUE_TYPES = {"cost_usd": "Decimal(22, 12)"}
 NEWEST_FIRST = "ORDER BY created_at DESC, id DESC"
 OLDEST_FIRST = "ORDER BY created_at ASC, id ASC"
 
@@ -66,6 +71,9 @@ class ClickHouseLogStore(LogStore):
         # the Distributed table writes to the shards before answering instead of queueing.
         settings = {"insert_quorum": "auto", "distributed_foreground_insert": 1} if cluster else {}
         return cls(Connection(target), layout, settings)
+
+    def ping(self, timeout):
+        self.connection.ping(timeout)
 
     def migrate(self, progress=lambda message: None):
         return migrate(self.connection, self.layout, progress)
@@ -191,11 +199,13 @@ class ClickHouseLogStore(LogStore):
             encode = encode_cursor
         else:
             # As the ORM's sorted_page: a missing value sorts after every present one.
-            key_sql = f"(ifNull(toInt64({quoted(column)}), -1), created_at, id)"
+            value_type = SORT_VALUE_TYPES.get(column, "Int64")
+            value = f"CAST({quoted(column)}, 'Nullable({value_type})')"
+            key_sql = f"(ifNull({value}, -1), created_at, id)"
             if cursor:
                 value, moment, log_id = keyset.decode_sort_cursor(cursor)
                 position = (
-                    f"({params.add(value, 'Int64')}, {params.add(timestamp(moment), DATETIME)}, "
+                    f"({params.add(value, value_type)}, {params.add(timestamp(moment), DATETIME)}, "
                     f"{params.add(str(log_id), 'UUID')})"
                 )
             columns = None if columns is None else (*columns, column)
@@ -349,6 +359,49 @@ class ClickHouseLogStore(LogStore):
         columns, rows = self.connection.query(sql, params)
         return breakdown_rows([dict(zip(columns, row, strict=True)) for row in rows], order)
 
+    def groups(
+        self, criteria, start, end, *, key="", sort="cost", descending=True, limit=MAX_GROUPS
+    ):
+        start, end, clamped = clamp_window(start, end)
+        sort = sort if sort in GROUP_SORTS else "cost"
+        params = Parameters()
+        window = criteria.narrowed(
+            start=max(start, criteria.start) if criteria.start else start,
+            end=min(end, criteria.end) if criteria.end else end,
+        )
+        value = "user"
+        if key:
+            name = params.add(key, "String")
+            value = f"if(mapContains(metadata_index, {name}), metadata_index[{name}], NULL)"
+        # quantileExactInclusive is PostgreSQL's percentile_cont (see timeseries): the exact
+        # p95 of each group, not the sampled estimate `quantile` gives. Its memory grows with
+        # the group's rows, which the 31-day window and the workspace scope bound.
+        sql = (
+            f"SELECT {value} AS value, count() AS requests, countIf(NOT is_success) AS errors, "
+            "sum(total_tokens) AS tokens, sum(cost_usd) AS cost, "
+            "countIf(cost_usd IS NULL AND total_tokens IS NOT NULL) AS unpriced, "
+            "quantileExactInclusive(0.95)(latency_ms) AS p95, max(created_at) AS last_seen "
+            f"FROM {self.layout.logs} WHERE {self._where(window, params)} GROUP BY value "
+            f"ORDER BY {quoted(sort)} {'DESC' if descending else 'ASC'} NULLS LAST, value ASC "
+            f"LIMIT {params.add(limit + 1, 'UInt32')}"
+        )
+        columns, rows = self.connection.query(sql, params)
+        found = []
+        for row in rows:
+            row = dict(zip(columns, row, strict=True))
+            if row["p95"] is not None and math.isnan(row["p95"]):
+                row["p95"] = None
+            row["last_seen"] = _utc(row["last_seen"])
+            found.append(row)
+        return group_totals(
+            found,
+            limit,
+            sort=sort,
+            descending=descending,
+            window=(start, end, clamped),
+            sampled=False,
+        )
+
     def count_by_day(self, workspace_ids=None):
         params = Parameters()
         condition = "1"
@@ -360,6 +413,63 @@ class ClickHouseLogStore(LogStore):
             params,
         )
         return dict(rows)
+
+    def delete(self, ids, workspace_ids=None):
+        ids = [str(i) for i in ids]
+        if not ids or workspace_ids == ():
+            return
+        params = Parameters()
+        condition = f"id IN {params.add(ids, 'Array(UUID)')}"
+        if workspace_ids is not None:
+            condition += f" AND workspace_id IN {params.add(list(workspace_ids), 'Array(UInt64)')}"
+        # A lightweight delete masks the rows at once (reads skip them); merges drop them later.
+        self.connection.command(
+            f"DELETE FROM {self.layout.local} {self.layout.on_cluster} WHERE {condition}", params
+        )
+
+    def oldest(self, criteria):
+        params = Parameters()
+        _, rows = self.connection.query(
+            f"SELECT created_at FROM {self.layout.logs} WHERE {self._where(criteria, params)} "
+            f"{OLDEST_FIRST} LIMIT 1",
+            params,
+        )
+        return _utc(rows[0][0]) if rows else None
+
+    def update_costs(self, batches):
+        for logs in batches:
+            self._update_costs(logs)
+
+    def _update_costs(self, logs):
+        """One mutation per batch, rewriting the cost columns of the parts holding its rows.
+
+        The table is a plain MergeTree (rows are otherwise immutable), so this is
+        `ALTER TABLE ... UPDATE`: each row's new values are looked up by its id in three
+        parallel arrays. The id, workspace and time bounds let ClickHouse leave parts that
+        cannot hold the rows as they are; `mutations_sync` answers only once the mutation is
+        done (on every replica), so a reprice that returns has been applied.
+        """
+        if not logs:
+            return
+        params = Parameters()
+        ids = params.add([str(log.id) for log in logs], "Array(UUID)")
+        costs = params.add([log.cost_usd for log in logs], "Array(Nullable(Decimal(22, 12)))")
+        sources = params.add([log.price_source for log in logs], "Array(String)")
+        refs = params.add([log.price_ref for log in logs], "Array(String)")
+        workspaces = params.add(sorted({log.workspace_id for log in logs}), "Array(UInt64)")
+        moments = [log.created_at for log in logs]
+        low = params.add(timestamp(min(moments)), DATETIME)
+        high = params.add(timestamp(max(moments)), DATETIME)
+        row = f"indexOf({ids}, id)"
+        self.connection.command(
+            f"ALTER TABLE {self.layout.local} {self.layout.on_cluster} UPDATE "
+            f"cost_usd = {costs}[{row}], price_source = {sources}[{row}], "
+            f"price_ref = {refs}[{row}] "
+            f"WHERE workspace_id IN {workspaces} AND created_at >= {low} "
+            f"AND created_at <= {high} AND id IN {ids}",
+            params,
+            settings={"mutations_sync": 2},
+        )
 
     # --- retention ------------------------------------------------------------------------
 

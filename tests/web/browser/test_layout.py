@@ -170,3 +170,35 @@ def test_a_1000_span_trace_loads_and_shows_a_spans_io_beside_it(browser, live_se
     assert page_width(page) <= width
     assert page.console_errors == []
     page.context.close()
+
+
+@pytest.mark.parametrize("width", [1400, 400])
+def test_the_time_inputs_show_the_whole_time_with_am_pm(browser, live_server, extra, width):
+    """A datetime-local input narrower than its content cuts off the end of the time (AM/PM);
+    its natural width, measured on a copy in the same font, padding and border but free of the
+    form's sizing, is what it needs."""
+    page = open_page(browser, live_server, width)
+    page.goto("/")
+    page.fill("input[name=start]", "2026-12-31T23:59:59")
+    shortfalls = page.evaluate(
+        """() => [...document.querySelectorAll('input[type=datetime-local]')].map(input => {
+            const copy = input.cloneNode();
+            const style = getComputedStyle(input);
+            copy.style.cssText = 'position: absolute; width: auto; min-width: 0; max-width: none';
+            for (const name of ['font', 'letter-spacing', 'padding', 'border', 'box-sizing']) {
+                copy.style.setProperty(name, style.getPropertyValue(name));
+            }
+            copy.value = '2026-12-31T23:59:59';
+            document.body.appendChild(copy);
+            const natural = copy.getBoundingClientRect().width;
+            copy.remove();
+            const own = input.getBoundingClientRect();
+            const cell = input.parentElement.getBoundingClientRect();
+            // Wide enough, and still inside its own label (not drawn over the next field).
+            return Math.max(natural - own.width, own.right - cell.right);
+        })"""
+    )
+    assert len(shortfalls) == 2
+    assert all(shortfall <= 1 for shortfall in shortfalls), shortfalls
+    assert "UTC" in page.locator("label.time-input").first.inner_text()
+    page.context.close()
