@@ -36,6 +36,8 @@ def unavailable_response(*, as_json=True):
             DATABASE_UNAVAILABLE, status=503, content_type="text/plain; charset=utf-8"
         )
     response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    # Read by ingest accounting: a usage row now would only wait for the database again.
+    response.database_unavailable = True
     return response
 
 
