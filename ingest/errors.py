@@ -14,7 +14,7 @@ from logstore.core.errors import (
     Refused,
     error_body,
 )
-from logstore.observability.health import is_database_unavailable, unavailable_response
+from logstore.observability.health import unavailable_dependency, unavailable_response
 
 logger = logging.getLogger(__name__)
 
@@ -29,13 +29,14 @@ def _first_message(detail):
 
 
 def exception_handler(exc, context):
+    dependency = unavailable_dependency(exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
-    elif is_database_unavailable(exc):
-        logger.warning("database unavailable: %s", exc)
-        return unavailable_response()
+    elif dependency is not None:
+        logger.warning("%s unavailable: %s", dependency, exc)
+        return unavailable_response(dependency)
     elif isinstance(exc, Refused):
         return Response(error_body(exc.message, exc.code, exc.details), status=exc.status_code)
     elif isinstance(exc, DatabaseError):

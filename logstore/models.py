@@ -132,6 +132,9 @@ class PriceSource(models.TextChoices):
 
 # Columns that hold a call's bodies (up to megabytes a row): lists read without them.
 BODY_FIELDS = ("request", "response", "metadata", "metadata_index", "search_text")
+# Calls that used tokens but matched no price: shown as "no price", and counted apart so a
+# total never passes for complete when it is not.
+UNPRICED = models.Q(cost_usd__isnull=True, total_tokens__isnull=False)
 
 
 class LogQuerySet(models.QuerySet):
@@ -482,7 +485,9 @@ class ChartRollup(models.Model):
     requests = models.PositiveBigIntegerField(default=0)
     errors = models.PositiveBigIntegerField(default=0)
     tokens = models.PositiveBigIntegerField(default=0)
-    # A `cost` sum belongs here, summed the same way as tokens, once logs carry a cost.
+    # Summed like Log.cost_usd: NULL when none of the hour's (or value's) calls has a price.
+    cost_usd = models.DecimalField(max_digits=22, decimal_places=12, null=True, blank=True)
+    unpriced = models.PositiveBigIntegerField(default=0)  # calls matching UNPRICED
     # Logs per latency bucket (logstore.query.rollups.LATENCY_BOUNDS); dimension "" only.
     latency_histogram = models.JSONField(default=list, blank=True)
 

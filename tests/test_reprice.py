@@ -8,7 +8,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from logstore.models import Log, ModelPrice
+from logstore.models import ChartRollup, Log, ModelPrice
+from logstore.query import rollups
+from logstore.storage.orm import OrmLogStore
+from logstore.storage.port import LogCriteria
 from tests.payloads import openai_chat
 
 MTOK = Decimal(10**6)
@@ -122,3 +125,27 @@ def test_it_only_touches_the_time_range(api, workspace):
 def test_it_refuses_bad_arguments(args, message):
     with pytest.raises(CommandError, match=message):
         reprice(*args)
+
+
+def test_it_rebuilds_the_chart_rollups_of_the_hours_it_repriced(api, workspace):
+    repriced = [send(api, minutes_ago=m) for m in (90, 95, 60 * 5)]
+    rollups.refresh()
+    ModelPrice.objects.create(
+        workspace=workspace,
+        model="gpt-4o-mini",
+        input_per_mtok=2,
+        output_per_mtok=4,
+        valid_from=timezone.now() - timedelta(days=1),
+    )
+    reprice("--days", "1")
+
+    now = timezone.now()
+    criteria = LogCriteria(workspace_ids=(workspace.pk,))
+    chart = OrmLogStore().timeseries(criteria, now - timedelta(hours=24), now)
+    expected = 3 * (9 * 2 + 3 * 4) / MTOK
+    assert sum(Log.objects.get(pk=i).cost_usd for i in repriced) == expected
+    assert chart.totals["cost"] == expected
+    by_model = OrmLogStore().breakdown(criteria, now - timedelta(hours=24), now, "model")
+    assert [(row.value, row.cost) for row in by_model] == [("gpt-4o-mini", expected)]
+    rolled = ChartRollup.objects.filter(workspace_id=workspace.pk, dimension="")
+    assert sum(row.cost_usd for row in rolled) == expected

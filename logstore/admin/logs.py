@@ -320,8 +320,18 @@ class LogAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        # Deleting single rows is an ORM-only convenience; retention removes logs elsewhere.
-        return request.user.is_active and request.user.is_superuser and get_store().transactional
+        return request.user.is_active and request.user.is_superuser
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not get_store().transactional:
+            # The bulk delete confirms and deletes a queryset of the Django database's table,
+            # which holds no logs here; a log is deleted from its own page instead.
+            actions.pop("delete_selected", None)
+        return actions
+
+    def delete_model(self, request, obj):
+        get_store().delete([obj.pk], [ws.pk for ws in visible_workspaces(request)])
 
     # --- search --------------------------------------------------------------------------
 

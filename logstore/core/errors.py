@@ -7,6 +7,9 @@ API, the probes, `/metrics` and the database-unavailable path all answer with th
 """
 
 DATABASE_UNAVAILABLE = "The log store's database is unavailable; retry shortly."
+CLICKHOUSE_UNAVAILABLE = "The log store's ClickHouse is unavailable; retry shortly."
+# What is away -> what the client reads: the Django database, or the backend holding the logs.
+UNAVAILABLE_MESSAGES = {"database": DATABASE_UNAVAILABLE, "clickhouse": CLICKHOUSE_UNAVAILABLE}
 # How long a client should wait before retrying while the database is away.
 DATABASE_RETRY_AFTER_SECONDS = 5
 
@@ -31,8 +34,12 @@ def _encodable(value):
     return value
 
 
-def unavailable_body() -> dict:
-    return error_body(DATABASE_UNAVAILABLE, "service_unavailable")
+def unavailable_body(*down: str) -> dict:
+    """The 503 body naming each dependency that is away (default: the database)."""
+    down = down or ("database",)
+    message = " ".join(UNAVAILABLE_MESSAGES[name] for name in down)
+    details = [{"dependency": name, "status": "unavailable"} for name in down]
+    return error_body(message, "service_unavailable", details)
 
 
 class Refused(ValueError):

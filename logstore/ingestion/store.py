@@ -4,7 +4,7 @@ import hashlib
 import time
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
@@ -143,24 +143,20 @@ def store_logs(
 
     With an idempotency key, a repeat of the same request returns the first response and
     writes nothing; concurrent repeats wait on the key's unique constraint.
+
+    On a backend outside the Django database (ClickHouse) the insert runs inside the Django
+    transaction that charges the key and claims the Idempotency-Key: a failed insert rolls
+    back the usage and the claim, and a concurrent request with the same key waits on the
+    claim instead of storing its own batch. See `_batch_ids` for a crash after the insert.
     """
     store = get_store()
     workspace_id, api_key_id = workspace.pk, api_key.pk if api_key else None
     # Priced here, not in the normaliser: overrides are per workspace and live in the database.
     price_logs(workspace_id, logs)
     new_keys = unseen_metadata_keys(workspace_id, logs)
-    if not store.transactional:
-        if charge is not None:
-            # No transaction spans both systems: the key is checked and the usage recorded
-            # first (a failed insert then counts as a request that was accepted).
-            with transaction.atomic():
-                charge_key(charge, len(logs))
-        result = _store_elsewhere(
-            store, workspace, api_key_id, logs, new_keys, idempotency_key, request_hash
-        )
-        return replace(result, charged=charge is not None)
-    ids = [uuid7() for _ in logs]
+    ids, token = _batch_ids(store, workspace_id, len(logs), idempotency_key, request_hash)
     body = _success_body(ids)
+    insert = partial(store.insert, workspace_id, api_key_id, ids, logs, dedup_token=token)
     try:
         if charge is not None or idempotency_key or new_keys or connection.vendor != "postgresql":
             with transaction.atomic():
@@ -169,19 +165,44 @@ def store_logs(
                     charge_key(charge, len(logs))
                 if idempotency_key:
                     _remember_answer(workspace, idempotency_key, request_hash, body)
-                store.insert(workspace_id, api_key_id, ids, logs)
+                insert()
                 if new_keys:
                     remember_metadata_keys(workspace_id, new_keys)
         else:
             # The common case is one COPY or one INSERT: a single statement is its own
             # transaction, and BEGIN and COMMIT would add two round trips to every request.
-            store.insert(workspace_id, api_key_id, ids, logs)
+            insert()
     except IntegrityError:
         replay = _replay(workspace, idempotency_key, request_hash) if idempotency_key else None
         if replay is None:
             raise
         return replay
     return IngestResult(200, body, charged=charge is not None)
+
+
+# Names idempotent batches' log ids: the same key and body always get the same ids.
+BATCH_ID_NAMESPACE = uuid.UUID("5f0c8f8e-3a1e-4c1e-9a57-6b1f0f3c9a21")
+
+
+def _batch_ids(store, workspace_id, count, idempotency_key, request_hash):
+    """The batch's log ids and, for a backend outside the Django transaction, its insert's
+    deduplication token ("" for the ORM, whose transaction is all-or-nothing).
+
+    No transaction spans both systems: a process that dies after the ClickHouse insert but
+    before the Django commit leaves the rows without their idempotency record. With an
+    Idempotency-Key the token and the ids derive from (workspace, key, body), so the client's
+    retry gets the same ids and ClickHouse drops the repeated insert instead of storing the
+    batch twice. Without a key the token is the batch's ids: a transport-level resend of the
+    same insert is dropped.
+    """
+    if store.transactional:
+        return [uuid7() for _ in range(count)], ""
+    if idempotency_key:
+        name = f"{workspace_id}:{idempotency_key}:{request_hash}"
+        ids = [uuid.uuid5(BATCH_ID_NAMESPACE, f"{name}:{i}") for i in range(count)]
+        return ids, hashlib.sha256(name.encode()).hexdigest()
+    ids = [uuid7() for _ in range(count)]
+    return ids, hashlib.sha256(b"".join(i.bytes for i in ids)).hexdigest()
 
 
 def _success_body(ids) -> dict:
@@ -212,47 +233,6 @@ def _replay(workspace, idempotency_key, request_hash) -> IngestResult | None:
     if record.request_hash != request_hash:
         raise IdempotencyConflict() from None
     return IngestResult(record.status_code, record.response)
-
-
-# Names idempotent batches' log ids: the same key and body always get the same ids.
-BATCH_ID_NAMESPACE = uuid.UUID("5f0c8f8e-3a1e-4c1e-9a57-6b1f0f3c9a21")
-
-
-def _store_elsewhere(store, workspace, api_key_id, logs, new_keys, idempotency_key, request_hash):
-    """Store in a backend outside the Django transaction (ClickHouse), then record the key.
-
-    No transaction spans both systems, so a retry must be harmless on its own: the batch's
-    insert carries a deduplication token, and with an Idempotency-Key both the token and the
-    log ids derive from (workspace, key, body). A process that died after the insert but
-    before recording the key thus answers the client's retry with the same ids, and the
-    backend drops the repeated insert instead of storing the batch twice.
-    """
-    workspace_id = workspace.pk
-    if idempotency_key:
-        replay = _replay(workspace, idempotency_key, request_hash)
-        if replay is not None:
-            return replay
-        name = f"{workspace_id}:{idempotency_key}:{request_hash}"
-        ids = [uuid.uuid5(BATCH_ID_NAMESPACE, f"{name}:{i}") for i in range(len(logs))]
-        token = hashlib.sha256(name.encode()).hexdigest()
-    else:
-        ids = [uuid7() for _ in logs]
-        token = hashlib.sha256(b"".join(i.bytes for i in ids)).hexdigest()
-    body = _success_body(ids)
-    store.insert(workspace_id, api_key_id, ids, logs, dedup_token=token)
-    try:
-        with transaction.atomic():
-            if idempotency_key:
-                _remember_answer(workspace, idempotency_key, request_hash, body)
-            if new_keys:
-                remember_metadata_keys(workspace_id, new_keys)
-    except IntegrityError:
-        # A concurrent repeat recorded the key first; its insert had this batch's token.
-        replay = _replay(workspace, idempotency_key, request_hash) if idempotency_key else None
-        if replay is None:
-            raise
-        return replay
-    return IngestResult(200, body)
 
 
 def unseen_metadata_keys(workspace_id, logs: Sequence[NormalizedLog]) -> list[str]:

@@ -1,4 +1,5 @@
-"""Probes for orchestrators, and a 503 rather than a 500 when the database is away.
+"""Probes for orchestrators, and a 503 rather than a 500 when the database, or the ClickHouse
+holding the logs, is away.
 
 The probes answer before any other middleware, so a load balancer's Host header, an HTTPS
 redirect or a session lookup cannot make a healthy process look dead.
@@ -11,30 +12,40 @@ from django.http import HttpResponse, JsonResponse
 
 from logstore.core.errors import (
     DATABASE_RETRY_AFTER_SECONDS,
-    DATABASE_UNAVAILABLE,
+    UNAVAILABLE_MESSAGES,
     unavailable_body,
 )
+from logstore.storage import get_store
+from logstore.storage.port import StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
+# A probe that waits longer than the orchestrator's own timeout answers nothing useful.
+READINESS_TIMEOUT_SECONDS = 2
 
-def is_database_unavailable(exc) -> bool:
-    """Whether `exc` means the database cannot be reached, rather than a bug or bad data."""
+
+def unavailable_dependency(exc) -> str | None:
+    """ "database" or "clickhouse" when `exc` means it cannot be reached; None for a bug or
+    bad data."""
+    if isinstance(exc, StoreUnavailable):
+        return exc.dependency
     if isinstance(exc, OperationalError | InterfaceError):
-        return True
+        return "database"
     # Code that uses the driver's cursor directly (COPY) gets its errors unwrapped by Django.
     driver = connection.Database
-    return isinstance(exc, driver.OperationalError | driver.InterfaceError)
+    return "database" if isinstance(exc, driver.OperationalError | driver.InterfaceError) else None
 
 
-def unavailable_response(*, as_json=True):
-    """The one answer for "the database is away": 503 with Retry-After, JSON or plain text."""
+def unavailable_response(*down, as_json=True, extra=None):
+    """The one answer for "a database is away": 503 with Retry-After, JSON or plain text.
+
+    `down` names what is away (default: the database); `extra` adds keys to the JSON."""
+    down = down or ("database",)
     if as_json:
-        response = JsonResponse(unavailable_body(), status=503)
+        response = JsonResponse({**unavailable_body(*down), **(extra or {})}, status=503)
     else:
-        response = HttpResponse(
-            DATABASE_UNAVAILABLE, status=503, content_type="text/plain; charset=utf-8"
-        )
+        text = " ".join(UNAVAILABLE_MESSAGES[name] for name in down)
+        response = HttpResponse(text, status=503, content_type="text/plain; charset=utf-8")
     response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
     # Read by ingest accounting: a usage row now would only wait for the database again.
     response.database_unavailable = True
@@ -46,13 +57,27 @@ def liveness(request):
 
 
 def readiness(request):
+    """Ready when the Django database answers and, when the logs live elsewhere (ClickHouse),
+    that backend answers too."""
+    checks = {"database": "ok"}
     try:
         with connections["default"].cursor() as cursor:
             cursor.execute("SELECT 1")
     except DatabaseError as exc:
-        logger.warning("readiness check failed: %s", exc)
-        return unavailable_response()
-    return JsonResponse({"status": "ok", "database": "ok"})
+        logger.warning("readiness check failed: database: %s", exc)
+        checks["database"] = "unavailable"
+    store = get_store()
+    if not store.transactional:
+        checks[store.name] = "ok"
+        try:
+            store.ping(READINESS_TIMEOUT_SECONDS)
+        except Exception as exc:  # noqa: BLE001 - whatever the failure, the store is not ready
+            logger.warning("readiness check failed: %s: %s", store.name, exc)
+            checks[store.name] = "unavailable"
+    down = [name for name, state in checks.items() if state != "ok"]
+    if down:
+        return unavailable_response(*down, extra={"status": "unavailable", **checks})
+    return JsonResponse({"status": "ok", **checks})
 
 
 PROBES = {"/healthz": liveness, "/readyz": readiness}
@@ -87,10 +112,11 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not is_database_unavailable(exception):
+        dependency = unavailable_dependency(exception)
+        if dependency is None:
             return None
-        logger.warning("database unavailable: %s", exception)
+        logger.warning("%s unavailable: %s", dependency, exception)
         wants_json = "json" in request.META.get("HTTP_ACCEPT", "") or "json" in (
             request.content_type or ""
         )
-        return unavailable_response(as_json=wants_json)
+        return unavailable_response(dependency, as_json=wants_json)

@@ -2,22 +2,21 @@
 newest first, in bounded keyset batches, writing only the rows whose cost changed.
 
 Log rows are otherwise never updated; their cost is the one derived column that depends on
-something outside the log (the prices), so it alone may be rewritten.
+something outside the log (the prices), so it alone may be rewritten. The log store brings
+what it derives from costs up to date once the batches are written (the ORM's chart rollups of
+the hours whose costs changed), or rolled-up charts would keep the old cost.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
-
-from logstore.models import Log
 from logstore.pricing.costing import cost_of
-from logstore.query.keyset import iter_chunks
+from logstore.storage import get_store
+from logstore.storage.port import LogCriteria
 
 DEFAULT_BATCH_SIZE = 1000
+# What cost_of reads (chunks always add id and created_at), and the cost it may replace.
 PRICING_COLUMNS = (
-    "id",
-    "created_at",
     "workspace_id",
     "provider",
     "model",
@@ -29,7 +28,6 @@ PRICING_COLUMNS = (
     "price_source",
     "price_ref",
 )
-COST_COLUMNS = ["cost_usd", "price_source", "price_ref"]
 
 
 @dataclass
@@ -48,29 +46,34 @@ def reprice_logs(
 ) -> RepriceReport:
     """Reprice logs with start <= created_at < end; `progress(fraction, report)` after each
     batch, the fraction being how much of the time range is done (no row count needed)."""
-    logs = Log.objects.filter(created_at__gte=start, created_at__lt=end)
-    if workspace is not None:
-        logs = logs.filter(workspace=workspace)
+    store = get_store()
+    criteria = LogCriteria(
+        workspace_ids=None if workspace is None else (workspace.pk,), start=start, end=end
+    )
     report = RepriceReport()
     span = (end - start).total_seconds() or 1.0
-    for chunk in iter_chunks(logs.only(*PRICING_COLUMNS), batch_size):
-        changed = []
-        for log in chunk:
-            cost = cost_of(log)
-            if (log.cost_usd, log.price_source, log.price_ref) != (cost.usd, cost.source, cost.ref):
-                log.cost_usd, log.price_source, log.price_ref = cost.usd, cost.source, cost.ref
-                changed.append(log)
-        if changed:
-            # The chunk's time bounds let PostgreSQL touch only the partitions holding it.
-            window = Log.objects.filter(
-                created_at__gte=chunk[-1].created_at, created_at__lte=chunk[0].created_at
-            )
-            with transaction.atomic():
-                window.bulk_update(changed, COST_COLUMNS)
-        report.examined += len(chunk)
-        report.changed += len(changed)
-        if progress:
-            progress(min((end - chunk[-1].created_at).total_seconds() / span, 1.0), report)
+
+    def changed_batches():
+        # Lazily, so each batch is written before the next one is read.
+        for chunk in store.chunks(criteria, size=batch_size, columns=PRICING_COLUMNS):
+            changed = []
+            for log in chunk:
+                cost = cost_of(log)
+                if (log.cost_usd, log.price_source, log.price_ref) != (
+                    cost.usd,
+                    cost.source,
+                    cost.ref,
+                ):
+                    log.cost_usd, log.price_source, log.price_ref = cost.usd, cost.source, cost.ref
+                    changed.append(log)
+            if changed:
+                yield changed
+            report.examined += len(chunk)
+            report.changed += len(changed)
+            if progress:
+                progress(min((end - chunk[-1].created_at).total_seconds() / span, 1.0), report)
+
+    store.update_costs(changed_batches())
     if progress:
         progress(1.0, report)
     return report

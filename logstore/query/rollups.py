@@ -1,6 +1,6 @@
-"""Hourly chart rollups: per workspace and hour, requests, errors, tokens and a latency
-histogram, overall and per breakdown value, so a chart over days reads a few hundred rows
-instead of every log of its window.
+"""Hourly chart rollups: per workspace and hour, requests, errors, tokens, cost, unpriced calls
+and a latency histogram, overall and per breakdown value, so a chart over days reads a few
+hundred rows instead of every log of its window (logstore.storage.orm_rollups reads them).
 
 They are rebuilt from raw logs, never incremented: `rebuild` recomputes a range of hours, and
 `refresh` (every ~30 s, `manage.py maintain --every 30`) rebuilds the hours that received logs
@@ -21,7 +21,7 @@ from django.db.models import Case, CharField, Count, F, Func, IntegerField, Q, S
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
-from logstore.models import ChartRollup, ChartRollupMark, Log
+from logstore.models import UNPRICED, ChartRollup, ChartRollupMark, Log
 
 # Bucket lower bounds in milliseconds, ~1.5x apart: p50 and p95 read from the histogram fall
 # in the same bucket as the exact value, or the next one when the exact percentile sits on a
@@ -122,6 +122,8 @@ def hourly_aggregates(rows, dimensions=DIMENSIONS):
         "requests": Count("pk"),
         "errors": Count("pk", filter=Q(is_success=False)),
         "tokens": Sum("total_tokens"),
+        "cost": Sum("cost_usd"),
+        "unpriced": Count("pk", filter=UNPRICED),
     }
     found = {}
     for row in rows.values("workspace_id", "hour").annotate(**sums):
@@ -132,6 +134,8 @@ def hourly_aggregates(rows, dimensions=DIMENSIONS):
             requests=row["requests"],
             errors=row["errors"],
             tokens=row["tokens"] or 0,
+            cost_usd=row["cost"],
+            unpriced=row["unpriced"],
             latency_histogram=[0] * len(LATENCY_BOUNDS),
         )
     latencies = (
@@ -155,6 +159,8 @@ def hourly_aggregates(rows, dimensions=DIMENSIONS):
                 requests=row["requests"],
                 errors=row["errors"],
                 tokens=row["tokens"] or 0,
+                cost_usd=row["cost"],
+                unpriced=row["unpriced"],
             )
     return list(found.values())
 
@@ -172,6 +178,23 @@ def rebuild(start: datetime, end: datetime, workspace_ids=None) -> int:
         stale.delete()
         ChartRollup.objects.bulk_create(fresh, batch_size=2_000)
     return len(fresh)
+
+
+def rebuild_hours(pairs) -> int:
+    """Rebuild the rollups of each (workspace id, hour) in `pairs`; returns rows written."""
+    hours = {}
+    for workspace_id, hour in pairs:
+        hours.setdefault(floor_hour(hour), set()).add(workspace_id)
+    # Consecutive hours are rebuilt together: a backfill touching a month is a few grouped
+    # queries, not a few per hour.
+    ranges = []
+    for hour, workspace_ids in sorted(hours.items()):
+        if ranges and ranges[-1][1] == hour:
+            ranges[-1][1] = hour + HOUR
+            ranges[-1][2].update(workspace_ids)
+        else:
+            ranges.append([hour, hour + HOUR, set(workspace_ids)])
+    return sum(rebuild(start, end, workspace_ids) for start, end, workspace_ids in ranges)
 
 
 def forget_before(workspace_id, cutoff: datetime):
@@ -220,20 +243,7 @@ def _refresh(now, first_run_since):
             .values_list("workspace_id", "hour")
             .distinct()
         )
-        hours = {}
-        for workspace_id, hour in touched:
-            hours.setdefault(as_hour(hour), set()).add(workspace_id)
-        # Consecutive hours are rebuilt together: a backfill touching a month is a few
-        # grouped queries, not a few per hour.
-        ranges = []
-        for hour, workspace_ids in sorted(hours.items()):
-            if ranges and ranges[-1][1] == hour:
-                ranges[-1][1] = hour + HOUR
-                ranges[-1][2].update(workspace_ids)
-            else:
-                ranges.append([hour, hour + HOUR, set(workspace_ids)])
-        for start, end, workspace_ids in ranges:
-            written += rebuild(start, end, workspace_ids)
+        written = rebuild_hours((workspace_id, as_hour(hour)) for workspace_id, hour in touched)
     ChartRollupMark.objects.update_or_create(pk=1, defaults={"complete_before": now})
     return written
 

@@ -2,7 +2,8 @@
 
 `criteria_q` compiles a `LogCriteria` into one `Q`; every query below starts from it. The
 write path, the chart aggregates and the retention deletes are the ones this project used
-before the storage port existed, moved here unchanged.
+before the storage port existed; charts of whole workspaces read the hourly rollups for whole
+hours (storage.orm_rollups).
 """
 
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from django.db.models import (
     FloatField,
     Func,
     Max,
+    Min,
     OuterRef,
     Q,
     Sum,
@@ -33,7 +35,8 @@ from django.db.models.functions import Cast, NullIf, TruncDate, TruncDay, TruncH
 
 from logstore.core.jsoncodec import dumps
 from logstore.ingestion.normalize import NormalizedLog
-from logstore.models import Feedback, Log
+from logstore.models import UNPRICED, Feedback, Log
+from logstore.query import rollups
 from logstore.query.keyset import iter_chunks, newer_than, sorted_page
 from logstore.query.search import index_for_search, purge_search_index, search_q
 from logstore.query.series import (
@@ -49,6 +52,7 @@ from logstore.query.series import (
     group_totals,
     percentile,
 )
+from logstore.storage import orm_rollups
 from logstore.storage.partitions import (
     day_of_partition,
     drop_partition,
@@ -61,9 +65,8 @@ from logstore.storage.port import LogCriteria, LogStore, PruneResult
 # Below this many rows a multi-row INSERT (one round trip) beats COPY (two).
 COPY_MIN_ROWS = 10
 SQLITE_PERCENTILE_SAMPLE = 20_000
-# Calls that used tokens but matched no price: shown as "no price", and counted apart so a
-# total never passes for complete when it is not.
-UNPRICED = Q(cost_usd__isnull=True, total_tokens__isnull=False)
+# What `update_costs` writes: the one derived part of a log that may change after it is stored.
+COST_COLUMNS = ("cost_usd", "price_source", "price_ref")
 BREAKDOWN_FIELDS = {
     "model": "model",
     "user": "user",
@@ -548,6 +551,16 @@ class OrmLogStore(LogStore):
     def insert(self, workspace_id, api_key_id, ids, logs, *, dedup_token=""):
         write_logs(workspace_id, api_key_id, ids, logs)
 
+    def ping(self, timeout):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+
+    def delete(self, ids, workspace_ids=None):
+        queryset = Log.objects.filter(pk__in=list(ids))
+        if workspace_ids is not None:
+            queryset = queryset.filter(workspace_id__in=list(workspace_ids))
+        queryset.delete()
+
     def get(self, log_id, workspace_ids=None, *, with_workspace=False):
         queryset = Log.objects.filter(pk=log_id)
         if workspace_ids is not None:
@@ -611,12 +624,18 @@ class OrmLogStore(LogStore):
         return list(queryset.values_list(*columns)[:limit])
 
     def timeseries(self, criteria, start, end):
-        return timeseries(self.logs(criteria), start, end)
+        logs = self.logs(criteria)
+        rolled = orm_rollups.timeseries(logs, criteria, start, end)
+        return rolled if rolled is not None else timeseries(logs, start, end)
 
     def breakdown(
         self, criteria, start, end, dimension, key="", limit=BREAKDOWN_LIMIT, order="requests"
     ):
-        return breakdown(self.logs(criteria), start, end, dimension, key, limit, order)
+        logs = self.logs(criteria)
+        rolled = orm_rollups.breakdown(logs, criteria, start, end, dimension, limit, order)
+        if rolled is not None:
+            return rolled
+        return breakdown(logs, start, end, dimension, key, limit, order)
 
     def groups(
         self, criteria, start, end, *, key="", sort="cost", descending=True, limit=MAX_GROUPS
@@ -630,6 +649,29 @@ class OrmLogStore(LogStore):
             descending=descending,
             limit=limit,
         )
+
+    def oldest(self, criteria):
+        # One index lookup: the (workspace_id, created_at) index's first entry.
+        return self.logs(criteria).aggregate(oldest=Min("created_at"))["oldest"]
+
+    def update_costs(self, batches):
+        changed_hours = set()
+        try:
+            for logs in batches:
+                # The batch's time bounds let PostgreSQL touch only the partitions holding it.
+                moments = [log.created_at for log in logs]
+                window = Log.objects.filter(
+                    created_at__gte=min(moments), created_at__lte=max(moments)
+                )
+                with transaction.atomic():
+                    window.bulk_update(logs, COST_COLUMNS)
+                changed_hours.update(
+                    (log.workspace_id, rollups.floor_hour(log.created_at)) for log in logs
+                )
+        finally:
+            # Once for the whole run, even one cut short: an hour spread over many batches is
+            # re-aggregated once, and no written cost is left out of the charts.
+            rollups.rebuild_hours(changed_hours)
 
     def prune(self, cutoffs, *, dry_run, batch_size, count_cap, progress):
         result = PruneResult()

@@ -9,7 +9,7 @@ instances, so templates, presenters and exports read them the same way from eith
 """
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from uuid import UUID
@@ -83,6 +83,13 @@ class LogCriteria:
         keys = {}
         return any(keys.setdefault(key, value) != value for key, value in self.metadata)
 
+    @property
+    def whole_workspaces(self) -> bool:
+        """True when only the workspaces and a time range narrow the logs: what summaries kept
+        per workspace (the ORM's hourly chart rollups) can answer."""
+        plain = replace(self, workspace_ids=(), start=None, end=None)
+        return not self.matches_nothing and plain == LogCriteria()
+
 
 def log_columns() -> tuple[str, ...]:
     """Every column of a log row, in order: the `Log` model's fields are the one list.
@@ -96,6 +103,16 @@ def log_columns() -> tuple[str, ...]:
 def without_bodies(*keep) -> tuple[str, ...]:
     """Every column but the bodies (`BODY_FIELDS`), plus `keep`: what lists and traces read."""
     return tuple(name for name in log_columns() if name not in BODY_FIELDS or name in keep)
+
+
+class StoreUnavailable(Exception):
+    """The log backend cannot be reached (refused, lost, timed out): the caller answers 503.
+
+    Only a backend outside the Django database raises it; the ORM's errors are Django's own."""
+
+    def __init__(self, dependency: str, message: str):
+        super().__init__(message)
+        self.dependency = dependency
 
 
 @dataclass
@@ -129,6 +146,11 @@ class LogStore(ABC):
         `dedup_token` names the batch: a second insert with the same token stores nothing
         (backends without a transaction honour it; the ORM relies on its transaction).
         """
+
+    @abstractmethod
+    def ping(self, timeout: float) -> None:
+        """Raise unless the backend answers `SELECT 1` within `timeout` seconds: the
+        readiness probe (StoreUnavailable from a backend outside the Django database)."""
 
     @abstractmethod
     def get(self, log_id: UUID, workspace_ids=None, *, with_workspace=False):
@@ -230,6 +252,18 @@ class LogStore(ABC):
         value), and whether more groups matched."""
 
     @abstractmethod
+    def oldest(self, criteria: LogCriteria) -> datetime | None:
+        """When the oldest matching log was made, or None when none matches."""
+
+    @abstractmethod
+    def update_costs(self, batches: Iterable[Sequence]) -> None:
+        """Write `cost_usd`, `price_source` and `price_ref` of stored logs, a batch at a time
+        as `batches` yields them (rows read with `chunks`, so each carries its id, created_at
+        and workspace_id); nothing else of a row changes. After the last batch (or a failure),
+        what the store derives from costs is brought up to date. The one write of a stored
+        row: a cost depends on prices, which change after the fact."""
+
+    @abstractmethod
     def prune(
         self,
         cutoffs: dict[int, datetime | None],
@@ -241,6 +275,11 @@ class LogStore(ABC):
     ) -> PruneResult:
         """Remove each workspace's logs older than its cutoff (None keeps them): whole
         partitions where no workspace keeps any row, bounded deletes for the rest."""
+
+    @abstractmethod
+    def delete(self, ids: Sequence[UUID], workspace_ids=None) -> None:
+        """Remove the logs with these ids within `workspace_ids` (None: any): the admin's
+        delete. Gone from every read once this returns."""
 
     @abstractmethod
     def count_by_day(self, workspace_ids=None) -> dict:

@@ -4,12 +4,13 @@ the admin, or a newer bundled price table)."""
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Min
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from logstore.models import Log, Workspace
+from logstore.models import Workspace
 from logstore.pricing.repricing import DEFAULT_BATCH_SIZE, reprice_logs
+from logstore.storage import get_store
+from logstore.storage.port import LogCriteria
 
 BAR_WIDTH = 30
 
@@ -52,9 +53,9 @@ class Command(BaseCommand):
         elif start:
             start_at = _time(start)
         else:
-            # The oldest log is one index lookup; it bounds the range the progress bar shows.
-            logs = Log.objects.filter(workspace=target) if target else Log.objects.all()
-            start_at = logs.aggregate(oldest=Min("created_at"))["oldest"] or end_at
+            # The oldest log bounds the range the progress bar shows.
+            scope = LogCriteria(workspace_ids=(target.pk,) if target else None)
+            start_at = get_store().oldest(scope) or end_at
         if start_at >= end_at:
             self.stdout.write("Nothing to reprice: the time range is empty.")
             return

@@ -4,13 +4,16 @@ The two differ only in how a statement reaches the engine: `http(s)://` sends it
 `chdb:///data/dir` runs it in this process. Everything above this module is the same SQL.
 """
 
+import math
 import re
 import threading
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
+
+from logstore.storage.port import StoreUnavailable
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 DEFAULT_DATABASE = "logstore"
@@ -61,7 +64,9 @@ class Connection:
         # chDB is one engine per process: its threads take turns. HTTP clients run in parallel.
         self._guard = threading.RLock() if target.scheme == "chdb" else nullcontext()
 
-    def _client(self):
+    def _client(self, timeout: float | None = None):
+        """This thread's client; with `timeout`, a separate one that gives up after that many
+        seconds (the probe's), so a black-holed server cannot hang a readiness check."""
         import clickhouse_connect
 
         target = self.target
@@ -69,8 +74,13 @@ class Connection:
             if self._shared is None:
                 self._shared = clickhouse_connect.get_client(interface="chdb", path=target.path)
             return self._shared
-        client = getattr(self._local, "client", None)
+        name = "client" if timeout is None else "probe"
+        client = getattr(self._local, name, None)
         if client is None:
+            limits = {}
+            if timeout is not None:
+                seconds = max(1, math.ceil(timeout))
+                limits = {"connect_timeout": seconds, "send_receive_timeout": seconds}
             client = clickhouse_connect.get_client(
                 interface=target.scheme,
                 host=target.host,
@@ -79,23 +89,41 @@ class Connection:
                 password=target.password,
                 # Server-side `{name:Type}` parameters only, never client-side formatting.
                 autogenerate_session_id=False,
+                **limits,
             )
-            self._local.client = client
+            setattr(self._local, name, client)
         return client
+
+    @contextmanager
+    def _reached(self):
+        """A refused, lost or timed-out connection raises StoreUnavailable, which every caller
+        answers with 503; errors of the statement itself stay the driver's."""
+        from clickhouse_connect.driver.exceptions import OperationalError
+
+        with self._guard:
+            try:
+                yield
+            except OperationalError as exc:
+                raise StoreUnavailable("clickhouse", str(exc)) from exc
 
     def query(self, sql: str, parameters: dict | None = None, settings: dict | None = None):
         """(column names, rows as tuples) of a SELECT."""
-        with self._guard:
+        with self._reached():
             result = self._client().query(sql, parameters=parameters or {}, settings=settings)
             return result.column_names, result.result_rows
 
     def command(self, sql: str, parameters: dict | None = None, settings: dict | None = None):
-        with self._guard:
+        with self._reached():
             return self._client().command(sql, parameters=parameters or {}, settings=settings)
 
     def insert(self, table: str, rows: list, columns, settings: dict | None = None):
-        with self._guard:
+        with self._reached():
             self._client().insert(table, rows, column_names=list(columns), settings=settings)
+
+    def ping(self, timeout: float):
+        """`SELECT 1` within `timeout` seconds, or StoreUnavailable."""
+        with self._reached():
+            self._client(timeout).query("SELECT 1")
 
     def close(self):
         if self._shared is not None:

@@ -72,6 +72,9 @@ class ClickHouseLogStore(LogStore):
         settings = {"insert_quorum": "auto", "distributed_foreground_insert": 1} if cluster else {}
         return cls(Connection(target), layout, settings)
 
+    def ping(self, timeout):
+        self.connection.ping(timeout)
+
     def migrate(self, progress=lambda message: None):
         return migrate(self.connection, self.layout, progress)
 
@@ -410,6 +413,63 @@ class ClickHouseLogStore(LogStore):
             params,
         )
         return dict(rows)
+
+    def delete(self, ids, workspace_ids=None):
+        ids = [str(i) for i in ids]
+        if not ids or workspace_ids == ():
+            return
+        params = Parameters()
+        condition = f"id IN {params.add(ids, 'Array(UUID)')}"
+        if workspace_ids is not None:
+            condition += f" AND workspace_id IN {params.add(list(workspace_ids), 'Array(UInt64)')}"
+        # A lightweight delete masks the rows at once (reads skip them); merges drop them later.
+        self.connection.command(
+            f"DELETE FROM {self.layout.local} {self.layout.on_cluster} WHERE {condition}", params
+        )
+
+    def oldest(self, criteria):
+        params = Parameters()
+        _, rows = self.connection.query(
+            f"SELECT created_at FROM {self.layout.logs} WHERE {self._where(criteria, params)} "
+            f"{OLDEST_FIRST} LIMIT 1",
+            params,
+        )
+        return _utc(rows[0][0]) if rows else None
+
+    def update_costs(self, batches):
+        for logs in batches:
+            self._update_costs(logs)
+
+    def _update_costs(self, logs):
+        """One mutation per batch, rewriting the cost columns of the parts holding its rows.
+
+        The table is a plain MergeTree (rows are otherwise immutable), so this is
+        `ALTER TABLE ... UPDATE`: each row's new values are looked up by its id in three
+        parallel arrays. The id, workspace and time bounds let ClickHouse leave parts that
+        cannot hold the rows as they are; `mutations_sync` answers only once the mutation is
+        done (on every replica), so a reprice that returns has been applied.
+        """
+        if not logs:
+            return
+        params = Parameters()
+        ids = params.add([str(log.id) for log in logs], "Array(UUID)")
+        costs = params.add([log.cost_usd for log in logs], "Array(Nullable(Decimal(22, 12)))")
+        sources = params.add([log.price_source for log in logs], "Array(String)")
+        refs = params.add([log.price_ref for log in logs], "Array(String)")
+        workspaces = params.add(sorted({log.workspace_id for log in logs}), "Array(UInt64)")
+        moments = [log.created_at for log in logs]
+        low = params.add(timestamp(min(moments)), DATETIME)
+        high = params.add(timestamp(max(moments)), DATETIME)
+        row = f"indexOf({ids}, id)"
+        self.connection.command(
+            f"ALTER TABLE {self.layout.local} {self.layout.on_cluster} UPDATE "
+            f"cost_usd = {costs}[{row}], price_source = {sources}[{row}], "
+            f"price_ref = {refs}[{row}] "
+            f"WHERE workspace_id IN {workspaces} AND created_at >= {low} "
+            f"AND created_at <= {high} AND id IN {ids}",
+            params,
+            settings={"mutations_sync": 2},
+        )
 
     # --- retention ------------------------------------------------------------------------
 

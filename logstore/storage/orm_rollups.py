@@ -1,0 +1,145 @@
+"""Charts of whole workspaces from the hourly rollups (logstore.query.rollups): the whole hours
+of a window come from ChartRollup, raw rows only for the window's partial edge hours and for
+the hours the rollups do not hold yet (after `ChartRollupMark.complete_before`).
+
+Only criteria that narrow nothing but the workspaces and the time qualify, with hourly or
+daily buckets; anything else, and metadata breakdowns, is answered from raw rows by the caller.
+Percentiles come from the latency histograms, within one bucket of the exact ones.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+
+from logstore.models import ChartRollup
+from logstore.query import rollups
+from logstore.query.series import (
+    BreakdownRow,
+    Series,
+    breakdown_rows,
+    bucket_step,
+    clamp_window,
+    fill_series,
+    floor_to_step,
+)
+from logstore.storage.port import LogCriteria
+
+
+def rolled_up_hours(criteria: LogCriteria, start: datetime, end: datetime, step):
+    """The [first, last) whole hours of the window that the rollups answer, or None."""
+    if step < rollups.HOUR or not criteria.whole_workspaces:
+        return None
+    if criteria.start is not None:
+        start = max(start, criteria.start)
+    if criteria.end is not None:
+        end = min(end, criteria.end)
+    return rollups.whole_hours(start, end, rollups.complete_before())
+
+
+def _edges(start, end, hours):
+    """The parts of [start, end) that the rollups do not answer."""
+    first, last = hours
+    return [(lo, hi) for lo, hi in ((start, first), (last, end)) if lo < hi]
+
+
+def _stored(criteria, dimension, hours):
+    stored = ChartRollup.objects.filter(
+        dimension=dimension, hour__gte=hours[0], hour__lt=hours[1]
+    ).order_by()
+    if criteria.workspace_ids is not None:
+        stored = stored.filter(workspace_id__in=criteria.workspace_ids)
+    return stored
+
+
+def _add_cost(total, cost):
+    # None stays "no priced call" until a priced one is added.
+    if cost is None:
+        return total
+    return cost if total is None else total + cost
+
+
+def timeseries(logs, criteria: LogCriteria, start: datetime, end: datetime) -> Series | None:
+    """The chart of `logs` (the queryset of `criteria`) from rollups, or None when they
+    cannot answer it."""
+    start, end, clamped = clamp_window(start, end)
+    step = bucket_step(end - start)
+    hours = rolled_up_hours(criteria, start, end, step)
+    if hours is None:
+        return None
+    sums = {}
+
+    def add(hour, requests, errors, tokens, cost, unpriced, histogram):
+        bucket = sums.setdefault(
+            floor_to_step(hour, step),
+            {"requests": 0, "errors": 0, "tokens": 0, "cost": None, "unpriced": 0, "h": []},
+        )
+        bucket["requests"] += requests
+        bucket["errors"] += errors
+        bucket["tokens"] += tokens
+        bucket["cost"] = _add_cost(bucket["cost"], cost)
+        bucket["unpriced"] += unpriced
+        rollups.merge_histograms(bucket["h"], histogram)
+
+    columns = ("hour", "requests", "errors", "tokens", "cost_usd", "unpriced", "latency_histogram")
+    for row in _stored(criteria, "", hours).values_list(*columns):
+        add(*row)
+    for lo, hi in _edges(start, end, hours):
+        edge = logs.filter(created_at__gte=lo, created_at__lt=hi)
+        for row in rollups.hourly_aggregates(edge, dimensions=()):
+            add(*(getattr(row, name) for name in columns))
+    for bucket in sums.values():
+        histogram = bucket.pop("h")
+        bucket["p50"] = rollups.histogram_percentile(histogram, 0.5)
+        bucket["p95"] = rollups.histogram_percentile(histogram, 0.95)
+    return fill_series(sums, start, end, step, clamped, sampled=False)
+
+
+def breakdown(
+    logs, criteria: LogCriteria, start, end, dimension, limit, order
+) -> list[BreakdownRow] | None:
+    """Top `limit` values of a rolled-up dimension from rollups, or None when they cannot
+    answer it; ranked as the raw-row breakdown ranks them."""
+    if dimension not in rollups.DIMENSIONS:
+        return None
+    start, end, _ = clamp_window(start, end)
+    hours = rolled_up_hours(criteria, start, end, rollups.HOUR)
+    if hours is None:
+        return None
+    totals = {}
+
+    def add(value, requests, errors, tokens, cost):
+        row = totals.setdefault(
+            value, {"value": value, "requests": 0, "errors": 0, "tokens": 0, "cost": None}
+        )
+        row["requests"] += requests
+        row["errors"] += errors
+        row["tokens"] += tokens or 0
+        row["cost"] = _add_cost(row["cost"], cost)
+
+    sums = {"errors": Sum("errors"), "tokens": Sum("tokens"), "cost": Sum("cost_usd")}
+    stored = _stored(criteria, dimension, hours).values("value")
+    for row in stored.annotate(requests=Sum("requests"), **sums):
+        value = row["value"]
+        if dimension == "status":
+            value = int(value) if value else None
+        add(value, row["requests"], row["errors"], row["tokens"], row["cost"])
+    for lo, hi in _edges(start, end, hours):
+        edge = logs.filter(created_at__gte=lo, created_at__lt=hi).order_by()
+        grouped = edge.values(dimension).annotate(
+            requests=Count("pk"),
+            errors=Count("pk", filter=Q(is_success=False)),
+            tokens=Sum("total_tokens"),
+            cost=Sum("cost_usd"),
+        )
+        for row in grouped:
+            add(row[dimension], row["requests"], row["errors"], row["tokens"], row["cost"])
+
+    def rank(row):
+        value = row["value"]
+        by_value = (value is None, "" if value is None else value)
+        if order == "cost":
+            return (row["cost"] is None, -(row["cost"] or Decimal(0)), *by_value)
+        return (-row["requests"], *by_value)
+
+    return breakdown_rows(sorted(totals.values(), key=rank)[:limit], order)

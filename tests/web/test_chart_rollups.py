@@ -1,0 +1,211 @@
+"""Charts of whole workspaces read the hourly rollups for whole hours and raw rows for the edges,
+and say the same as charts computed from raw rows alone: counts, tokens and cost exactly,
+percentiles within one latency bucket."""
+
+import random
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from logstore.models import ChartRollup, Log
+from logstore.query import rollups
+from logstore.storage import orm
+from logstore.storage.orm import OrmLogStore
+from logstore.storage.port import LogCriteria
+
+pytestmark = pytest.mark.django_db
+
+MODELS = ["gpt-4o", "gpt-4o-mini", "claude-3-5-sonnet", "gemini-1.5-pro"]
+STORE = OrmLogStore()
+
+
+def make_logs(workspace, count, *, hours_back, seed=1, now=None):
+    rng = random.Random(seed)
+    now = now or datetime.now(UTC)
+    rows = []
+    for _ in range(count):
+        failed = rng.random() < 0.1
+        tokens = rng.choice([None, rng.randrange(2000)])
+        priced = tokens is not None and rng.random() < 0.8
+        rows.append(
+            Log(
+                workspace=workspace,
+                created_at=now - timedelta(seconds=rng.uniform(0, hours_back * 3600)),
+                received_at=now,
+                trace_id=f"t{rng.randrange(10**9)}",
+                model=rng.choice(MODELS),
+                provider=rng.choice(["openai", "anthropic", "google"]),
+                user=f"user-{int(rng.paretovariate(1.2)) % 40}",
+                environment=rng.choice(["prod", "staging", ""]),
+                status=503 if failed else rng.choice([200, 200, 201, None]),
+                is_success=not failed,
+                latency_ms=None if rng.random() < 0.05 else int(rng.lognormvariate(6, 1.2)),
+                total_tokens=tokens,
+                # Multiples of 1/1024 dollar: SQLite sums raw decimals as binary floats,
+                # which hold these exactly, so both paths must agree to the last digit.
+                cost_usd=Decimal(rng.randrange(1, 50)) / 1024 if priced else None,
+            )
+        )
+    Log.objects.bulk_create(rows)
+    return rows
+
+
+def raw_series(criteria, start, end):
+    return orm.timeseries(STORE.logs(criteria), start, end)
+
+
+def assert_same_series(raw, rolled):
+    assert [b.start for b in raw.buckets] == [b.start for b in rolled.buckets]
+    for exact, estimate in zip(raw.buckets, rolled.buckets, strict=True):
+        assert (exact.requests, exact.errors, exact.tokens, exact.cost, exact.unpriced) == (
+            estimate.requests,
+            estimate.errors,
+            estimate.tokens,
+            estimate.cost,
+            estimate.unpriced,
+        ), exact.start
+        for name in ("p50", "p95"):
+            a, b = getattr(exact, name), getattr(estimate, name)
+            assert (a is None) == (b is None), (exact.start, name)
+            if a is not None:
+                assert abs(rollups.latency_bucket(a) - rollups.latency_bucket(b)) <= 1, (
+                    exact.start,
+                    name,
+                    a,
+                    b,
+                )
+    assert raw.totals == rolled.totals
+
+
+def breakdown_facts(rows):
+    return [(r.value, r.requests, r.errors, r.tokens, r.cost) for r in rows]
+
+
+def assert_same_breakdowns(criteria, start, end):
+    logs = STORE.logs(criteria)
+    for dimension in rollups.DIMENSIONS:
+        raw = orm.breakdown(logs, start, end, dimension, limit=100)
+        rolled = STORE.breakdown(criteria, start, end, dimension, limit=100)
+        assert set(breakdown_facts(raw)) == set(breakdown_facts(rolled)), dimension
+        # Ranked by cost, the top values (and their shares) come in the same order.
+        raw = orm.breakdown(logs, start, end, dimension, limit=5, order="cost")
+        rolled = STORE.breakdown(criteria, start, end, dimension, limit=5, order="cost")
+        assert breakdown_facts(raw) == breakdown_facts(rolled), dimension
+        assert [r.share for r in raw] == [r.share for r in rolled], dimension
+
+
+@pytest.fixture
+def two_workspaces(workspace, other_workspace):
+    make_logs(workspace, 1500, hours_back=24 * 9, seed=1)
+    make_logs(other_workspace, 300, hours_back=24 * 9, seed=2)
+    return workspace, other_workspace
+
+
+def test_rollup_charts_equal_raw_row_charts(two_workspaces):
+    workspace, _ = two_workspaces
+    rollups.refresh()
+    assert ChartRollup.objects.filter(workspace_id=workspace.pk, dimension="").exists()
+    criteria = LogCriteria(workspace_ids=(workspace.pk,))
+    now = datetime.now(UTC)
+    for window in (timedelta(hours=24), timedelta(days=7), timedelta(days=30)):
+        start, end = now - window, now
+        rolled = STORE.timeseries(criteria, start, end)
+        assert rolled.totals["requests"] > 0 and rolled.totals["cost"] > 0
+        assert rolled.totals["unpriced"] > 0
+        assert_same_series(raw_series(criteria, start, end), rolled)
+        assert_same_breakdowns(criteria, start, end)
+
+
+def test_a_window_of_several_workspaces_sums_their_rollups(two_workspaces):
+    rollups.refresh()
+    criteria = LogCriteria(workspace_ids=tuple(w.pk for w in two_workspaces))
+    now = datetime.now(UTC)
+    start = now - timedelta(days=3, minutes=17)
+    assert_same_series(raw_series(criteria, start, now), STORE.timeseries(criteria, start, now))
+    assert_same_breakdowns(criteria, start, now)
+
+
+def test_a_hand_edited_rollup_shows_in_the_chart_but_not_in_a_filtered_one(workspace):
+    # Proves the whole hours are read from the rollups, and that a filter bypasses them.
+    make_logs(workspace, 200, hours_back=20, seed=3)
+    rollups.refresh()
+    now = datetime.now(UTC)
+    start = now - timedelta(hours=24)
+    whole = LogCriteria(workspace_ids=(workspace.pk,))
+    before = STORE.timeseries(whole, start, now).totals
+    hour = rollups.floor_hour(now - timedelta(hours=5))
+    overall = ChartRollup.objects.get(workspace_id=workspace.pk, dimension="", hour=hour)
+    overall.requests += 1000
+    overall.cost_usd = (overall.cost_usd or 0) + Decimal(7)
+    overall.save()
+    by_model = ChartRollup.objects.filter(
+        workspace_id=workspace.pk, dimension="model", hour=hour, value="gpt-4o"
+    )
+    assert by_model.update(requests=5000) == 1
+
+    after = STORE.timeseries(whole, start, now).totals
+    assert after["requests"] == before["requests"] + 1000
+    assert after["cost"] == before["cost"] + 7
+    top = STORE.breakdown(whole, start, now, "model")[0]
+    assert (top.value, top.requests > 5000) == ("gpt-4o", True)
+
+    filtered = whole.narrowed(equals=(("environment", "prod"),))
+    raw = raw_series(filtered, start, now)
+    assert_same_series(raw, STORE.timeseries(filtered, start, now))
+    prod = Log.objects.filter(environment="prod", created_at__gte=start, created_at__lt=now)
+    assert raw.totals["requests"] == prod.count()
+    assert STORE.breakdown(filtered, start, now, "model")[0].requests < 5000
+    # Minute buckets and metadata breakdowns read raw rows too.
+    short = now - timedelta(hours=3)
+    assert_same_series(raw_series(whole, short, now), STORE.timeseries(whole, short, now))
+
+
+def test_the_edges_and_the_current_hour_come_from_raw_rows_and_late_logs_after_a_refresh(
+    workspace,
+):
+    make_logs(workspace, 200, hours_back=30, seed=4)
+    rollups.refresh()
+    now = datetime.now(UTC)
+    criteria = LogCriteria(workspace_ids=(workspace.pk,))
+    start = now - timedelta(hours=24)
+    fresh = make_logs(workspace, 5, hours_back=0.01, seed=5)  # the current hour: read raw
+    late = make_logs(workspace, 7, hours_back=1, seed=6, now=now - timedelta(hours=6))
+    rolled = STORE.timeseries(criteria, start, now)
+    raw = raw_series(criteria, start, now)
+    assert rolled.buckets[-1].requests == raw.buckets[-1].requests >= len(fresh)
+    assert rolled.buckets[0].requests == raw.buckets[0].requests  # the partial first hour
+    # A late log for an hour already rolled up waits for the next refresh (every ~30 s).
+    assert rolled.totals["requests"] == raw.totals["requests"] - len(late)
+    rollups.refresh()
+    assert_same_series(raw, STORE.timeseries(criteria, start, now))
+
+
+def test_without_a_refresh_charts_read_raw_rows(workspace):
+    make_logs(workspace, 50, hours_back=20, seed=7)
+    now = datetime.now(UTC)
+    criteria = LogCriteria(workspace_ids=(workspace.pk,))
+    assert STORE.timeseries(criteria, now - timedelta(hours=24), now).totals["requests"] == 50
+    assert (
+        sum(r.requests for r in STORE.breakdown(criteria, now - timedelta(days=1), now, "user"))
+        == 50
+    )
+
+
+def test_the_charts_page_reads_rollups_unless_a_filter_narrows_the_logs(web, workspace):
+    make_logs(workspace, 300, hours_back=24 * 6, seed=8)
+    rollups.refresh()
+    hour = rollups.floor_hour(datetime.now(UTC) - timedelta(days=2))
+    ChartRollup.objects.filter(workspace_id=workspace.pk, dimension="", hour=hour).update(
+        requests=10_000
+    )
+    page = web.get("/charts/?since=7d&by=model&order=cost")
+    assert page.status_code == 200
+    assert page.context["totals"]["requests"] > 10_000
+    filtered = web.get("/charts/?since=7d&by=model&model=gpt-4o")
+    assert filtered.status_code == 200
+    week = datetime.now(UTC) - timedelta(days=7)
+    assert (
+        filtered.context["totals"]["requests"]
+        == Log.objects.filter(model="gpt-4o", created_at__gte=week).count()
+    )
