@@ -470,11 +470,13 @@ class RateLimitWindow(models.Model):
 
 
 class ChartRollup(models.Model):
-    """One workspace's logs of one hour, summed: what the charts read for whole hours.
+    """One workspace's logs of one hour, summed: what the charts (and the users page) read
+    for whole hours.
 
     `dimension` "" holds all the hour's logs, with their latency histogram; the other rows hold
-    one breakdown value each (`dimension` names a column of BREAKDOWN_FIELDS). Rows are
-    rebuilt from raw logs by logstore.query.rollups, never edited in place.
+    one breakdown value each (`dimension` names a column of BREAKDOWN_FIELDS), each user's
+    with a histogram too, for the users page. Rows are rebuilt from raw logs by
+    logstore.query.rollups, never edited in place.
     """
 
     # No foreign key, like the logs it sums: deleting a workspace must not wait on these.
@@ -488,7 +490,9 @@ class ChartRollup(models.Model):
     # Summed like Log.cost_usd: NULL when none of the hour's (or value's) calls has a price.
     cost_usd = models.DecimalField(max_digits=22, decimal_places=12, null=True, blank=True)
     unpriced = models.PositiveBigIntegerField(default=0)  # calls matching UNPRICED
-    # Logs per latency bucket (logstore.query.rollups.LATENCY_BOUNDS); dimension "" only.
+    last_seen = models.DateTimeField(null=True, blank=True)  # the latest created_at
+    # Logs per latency bucket (logstore.query.rollups.LATENCY_BOUNDS); rows of
+    # rollups.HISTOGRAM_DIMENSIONS only.
     latency_histogram = models.JSONField(default=list, blank=True)
 
     class Meta:

@@ -17,7 +17,19 @@ from bisect import bisect_right
 from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Case, CharField, Count, F, Func, IntegerField, Q, Sum, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    Q,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
@@ -33,6 +45,9 @@ LATENCY_BOUNDS = (
 )  # fmt: skip
 # Columns a breakdown can be rolled up by (the charts page's BREAKDOWN_FIELDS but metadata).
 DIMENSIONS = ("model", "user", "provider", "environment", "organization", "status")
+# Rows that carry a latency histogram: all of an hour's logs (""), and each user's, for the
+# users page's p95.
+HISTOGRAM_DIMENSIONS = ("", "user")
 # A transaction may commit this long after the ids it wrote were taken; refresh looks back as
 # far, so a slow commit is still rolled up on the next run.
 COMMIT_LAG = timedelta(minutes=2)
@@ -124,45 +139,43 @@ def hourly_aggregates(rows, dimensions=DIMENSIONS):
         "tokens": Sum("total_tokens"),
         "cost": Sum("cost_usd"),
         "unpriced": Count("pk", filter=UNPRICED),
+        "last_seen": Max("created_at"),
     }
     found = {}
-    for row in rows.values("workspace_id", "hour").annotate(**sums):
-        key = (row["workspace_id"], as_hour(row["hour"]), "", "")
-        found[key] = ChartRollup(
-            workspace_id=key[0],
-            hour=key[1],
-            requests=row["requests"],
-            errors=row["errors"],
-            tokens=row["tokens"] or 0,
-            cost_usd=row["cost"],
-            unpriced=row["unpriced"],
-            latency_histogram=[0] * len(LATENCY_BOUNDS),
-        )
-    latencies = (
-        rows.filter(latency_ms__isnull=False)
-        .annotate(bucket=latency_bucket_expression())
-        .values("workspace_id", "hour", "bucket")
-        .annotate(n=Count("pk"))
-    )
-    for row in latencies:
-        found[(row["workspace_id"], as_hour(row["hour"]), "", "")].latency_histogram[
-            row["bucket"]
-        ] += row["n"]
-    for dimension in dimensions:
-        for row in rows.values("workspace_id", "hour", dimension).annotate(**sums):
-            value = "" if row[dimension] is None else str(row[dimension])
-            found[(row["workspace_id"], as_hour(row["hour"]), dimension, value)] = ChartRollup(
-                workspace_id=row["workspace_id"],
-                hour=as_hour(row["hour"]),
+    for dimension in ("", *dimensions):
+        columns = ("workspace_id", "hour", *((dimension,) if dimension else ()))
+        histogram = dimension in HISTOGRAM_DIMENSIONS
+        for row in rows.values(*columns).annotate(**sums):
+            key = _rollup_key(row, dimension)
+            found[key] = ChartRollup(
+                workspace_id=key[0],
+                hour=key[1],
                 dimension=dimension,
-                value=value[:256],
+                value=key[3][:256],
                 requests=row["requests"],
                 errors=row["errors"],
                 tokens=row["tokens"] or 0,
                 cost_usd=row["cost"],
                 unpriced=row["unpriced"],
+                last_seen=row["last_seen"],
+                latency_histogram=[0] * len(LATENCY_BOUNDS) if histogram else [],
             )
+        if not histogram:
+            continue
+        latencies = (
+            rows.filter(latency_ms__isnull=False)
+            .annotate(bucket=latency_bucket_expression())
+            .values(*columns, "bucket")
+            .annotate(n=Count("pk"))
+        )
+        for row in latencies:
+            found[_rollup_key(row, dimension)].latency_histogram[row["bucket"]] += row["n"]
     return list(found.values())
+
+
+def _rollup_key(row, dimension):
+    value = "" if not dimension or row[dimension] is None else str(row[dimension])
+    return (row["workspace_id"], as_hour(row["hour"]), dimension, value)
 
 
 def rebuild(start: datetime, end: datetime, workspace_ids=None) -> int:

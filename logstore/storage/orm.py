@@ -644,8 +644,14 @@ class OrmLogStore(LogStore):
     def groups(
         self, criteria, start, end, *, key="", sort="cost", descending=True, limit=MAX_GROUPS
     ):
+        logs = self.logs(criteria)
+        rolled = orm_rollups.groups(
+            logs, criteria, start, end, key=key, sort=sort, descending=descending, limit=limit
+        )
+        if rolled is not None:
+            return rolled
         return groups(
-            self.logs(criteria),
+            logs,
             start,
             end,
             key=key,

@@ -1,27 +1,31 @@
-"""Charts of whole workspaces from the hourly rollups (logstore.query.rollups): the whole hours
-of a window come from ChartRollup, raw rows only for the window's partial edge hours and for
-the hours the rollups do not hold yet (after `ChartRollupMark.complete_before`).
+"""Charts and per-user totals of whole workspaces from the hourly rollups
+(logstore.query.rollups): the whole hours of a window come from ChartRollup, raw rows only for
+the window's partial edge hours and for the hours the rollups do not hold yet (after
+`ChartRollupMark.complete_before`).
 
 Only criteria that narrow nothing but the workspaces and the time qualify, with hourly or
-daily buckets; anything else, and metadata breakdowns, is answered from raw rows by the caller.
-Percentiles come from the latency histograms, within one bucket of the exact ones.
+daily buckets; anything else, and metadata breakdowns or groups, is answered from raw rows by
+the caller. Percentiles come from the latency histograms, within one bucket of the exact ones.
 """
 
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 
 from logstore.models import ChartRollup
 from logstore.query import rollups
 from logstore.query.series import (
+    GROUP_SORTS,
     BreakdownRow,
+    GroupTotals,
     Series,
     breakdown_rows,
     bucket_step,
     clamp_window,
     fill_series,
     floor_to_step,
+    group_totals,
 )
 from logstore.storage.port import LogCriteria
 
@@ -143,3 +147,91 @@ def breakdown(
         return (-row["requests"], *by_value)
 
     return breakdown_rows(sorted(totals.values(), key=rank)[:limit], order)
+
+
+def groups(
+    logs, criteria: LogCriteria, start, end, *, key, sort, descending, limit
+) -> GroupTotals | None:
+    """Per-user totals from the rollups' user rows, or None when they cannot answer (a
+    metadata key, a narrowing filter, no whole hour); sorted as the raw-row groups are."""
+    if key:
+        return None
+    start, end, clamped = clamp_window(start, end)
+    hours = rolled_up_hours(criteria, start, end, rollups.HOUR)
+    if hours is None:
+        return None
+    sort = sort if sort in GROUP_SORTS else "cost"
+    totals, histograms = {}, {}
+
+    def add(value, requests, errors, tokens, cost, unpriced, last_seen):
+        row = totals.setdefault(
+            value,
+            {
+                "value": value,
+                "requests": 0,
+                "errors": 0,
+                "tokens": 0,
+                "cost": None,
+                "unpriced": 0,
+                "last_seen": last_seen,
+            },
+        )
+        row["requests"] += requests
+        row["errors"] += errors
+        row["tokens"] += tokens or 0
+        row["cost"] = _add_cost(row["cost"], cost)
+        row["unpriced"] += unpriced
+        row["last_seen"] = max(row["last_seen"], last_seen)
+
+    stored = _stored(criteria, "user", hours)
+    sums = stored.values("value").annotate(
+        requests=Sum("requests"),
+        errors=Sum("errors"),
+        tokens=Sum("tokens"),
+        cost=Sum("cost_usd"),
+        unpriced=Sum("unpriced"),
+        last_seen=Max("last_seen"),
+    )
+    for row in sums:
+        add(*(row[name] for name in _GROUP_COLUMNS))
+    for lo, hi in _edges(start, end, hours):
+        edge = logs.filter(created_at__gte=lo, created_at__lt=hi)
+        for row in rollups.hourly_aggregates(edge, dimensions=("user",)):
+            if row.dimension == "user":
+                add(row.value, *(getattr(row, name) for name in _ROLLUP_COLUMNS))
+                merged = histograms.setdefault(row.value, [])
+                rollups.merge_histograms(merged, row.latency_histogram)
+
+    def with_p95(rows, every=False):
+        # Only the groups shown need their histograms, unless p95 is what ranks them.
+        shown = stored if every else stored.filter(value__in=[row["value"] for row in rows])
+        for value, histogram in shown.values_list("value", "latency_histogram"):
+            rollups.merge_histograms(histograms.setdefault(value, []), histogram)
+        for row in rows:
+            row["p95"] = rollups.histogram_percentile(histograms.get(row["value"], []), 0.95)
+        return rows
+
+    found = sorted(totals.values(), key=lambda row: row["value"])
+    if sort == "p95":
+        found = _by(with_p95(found, every=True), "p95", descending)[: limit + 1]
+    else:
+        found = with_p95(_by(found, sort, descending)[: limit + 1])
+    return group_totals(
+        found,
+        limit,
+        sort=sort,
+        descending=descending,
+        window=(start, end, clamped),
+        sampled=False,
+    )
+
+
+_GROUP_COLUMNS = ("value", "requests", "errors", "tokens", "cost", "unpriced", "last_seen")
+_ROLLUP_COLUMNS = ("requests", "errors", "tokens", "cost_usd", "unpriced", "last_seen")
+
+
+def _by(rows, sort, descending):
+    """`rows` (sorted by value already) by `sort`, missing values last either way."""
+    known = [row for row in rows if row[sort] is not None]
+    known.sort(key=lambda row: row[sort], reverse=descending)  # stable: ties stay by value
+    return known + [row for row in rows if row[sort] is None]
