@@ -378,6 +378,30 @@ def test_a_superuser_deletes_a_log_from_its_admin_page(log_store, ingest, api_ke
     assert ("delete_selected" in changelist) == (log_store.name == "orm")
 
 
+def test_a_posted_logs_metadata_key_and_value_are_suggested(
+    log_store, ingest, api_key, admin_client
+):
+    """Keys are recorded in the Django database at ingest, whichever backend holds the log;
+    values come from the newest log rows, through the port."""
+    ingest(api_key, log_body("alice", md_feature="search"))
+    keys = admin_client.get("/metadata-keys/", {"metadata": "fea", "workspace": "acme"})
+    assert '<option value="feature=">' in keys.content.decode()
+    values = admin_client.get("/metadata-keys/", {"metadata": "feature=se", "workspace": "acme"})
+    assert '<option value="feature=search">' in values.content.decode()
+
+
+def test_the_short_search_notice_says_what_the_backend_does(
+    log_store, ingest, api_key, admin_client
+):
+    """Two characters have no trigram: the Django database bounds the scan to the newest rows
+    and says so; ClickHouse scans the whole window for every term, so it has nothing to say."""
+    ingest(api_key, log_body("alice", prompt="天气"))
+    page = admin_client.get("/", {"q": "天气"}).content.decode()
+    assert "alice" in page
+    bounded = "Searches shorter than 3 characters look only at the newest 5,000 logs" in page
+    assert bounded == (log_store.name == "orm")
+
+
 def test_retention_drops_whole_days_and_deletes_the_rest_in_bounds(
     log_store, ingest, api_key, other_api_key, workspace, other_workspace
 ):
