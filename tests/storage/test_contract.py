@@ -5,11 +5,13 @@ Each test stores logs through the real ingest API and reads them back through th
 through the surface that uses it), so a backend that answers differently fails here.
 """
 
+import threading
+import time
 from datetime import timedelta
 from unittest import mock
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection, connections
 from django.http import QueryDict
 
 from logstore.ingestion.store import IdempotencyConflict, prepare_logs, store_logs
@@ -331,6 +333,53 @@ def test_a_concurrent_request_with_the_key_but_another_body_stores_nothing(
     stored = log_store.page(LogCriteria(workspace_ids=(workspace.pk,))).rows
     assert [log.user for log in stored] == ["a"]
     assert IdempotencyRecord.objects.get(key="k").request_hash == "body-a"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_requests_at_once_with_one_key_and_different_bodies_store_one_batch(
+    log_store, api_key, workspace, monkeypatch
+):
+    """Real concurrency: the second request runs in its own thread and connection while the
+    first is inserting, and waits on the first's claim of the key until the first commits."""
+    first, second = prepare_logs([log_body("a")], {}), prepare_logs([log_body("b")], {})
+    insert, outcome = log_store.insert, {}
+
+    def other_request():
+        try:
+            store_logs(workspace, api_key, second, idempotency_key="k", request_hash="body-b")
+            outcome["second"] = "stored"
+        except IdempotencyConflict:
+            outcome["second"] = "conflict"
+        finally:
+            connections.close_all()
+
+    other = threading.Thread(target=other_request)
+
+    def insert_while_another_arrives(*args, **kwargs):
+        insert(*args, **kwargs)
+        monkeypatch.setattr(log_store, "insert", insert)
+        other.start()
+        # Go on once the other request waits on a lock (or has finished without waiting);
+        # the deadline only keeps a broken run from hanging.
+        deadline = time.monotonic() + 30
+        with connection.cursor() as cursor:
+            while other.is_alive() and time.monotonic() < deadline:
+                cursor.execute("SELECT pg_stat_clear_snapshot()")
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+                if cursor.fetchone()[0]:
+                    break
+                time.sleep(0.02)
+
+    monkeypatch.setattr(log_store, "insert", insert_while_another_arrives)
+    result = store_logs(workspace, api_key, first, idempotency_key="k", request_hash="body-a")
+    other.join(30)
+    assert result.status_code == 200 and outcome == {"second": "conflict"}
+    stored = log_store.page(LogCriteria(workspace_ids=(workspace.pk,))).rows
+    assert [log.user for log in stored] == ["a"]
 
 
 def test_a_retry_after_a_crash_between_insert_and_record_stores_the_batch_once(
