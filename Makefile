@@ -19,7 +19,7 @@ help:
 	@echo "make test   run the whole test suite (PostgreSQL too when DATABASE_URL points to one)"
 	@echo "make lint   ruff check and format check"
 	@echo "make bench  benchmarks on the local PostgreSQL"
-	@echo "make loadtest  durability under a worker kill, a PostgreSQL outage and a crowd (stops PostgreSQL)"
+	@echo "make loadtest  durability under a worker kill, a PostgreSQL outage and a crowd (own cluster on :5433)"
 	@echo "make screenshots  regenerate docs/screenshots in Chromium"
 
 $(BIN)/python:
@@ -61,7 +61,8 @@ format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# Not part of `make test`: it restarts this machine's PostgreSQL once. See docs/operations.md.
+# Not part of `make test`: it stops and starts a PostgreSQL cluster of its own (15/loadtest on
+# port 5433, created on first use), never the machine's other servers. See docs/operations.md.
 loadtest: install-dev
 	$(BIN)/python bench/loadtest.py $(LOADTEST_ARGS)
 

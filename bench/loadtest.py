@@ -3,8 +3,9 @@
 Two scenarios, each ≥ 30 s and ≥ 20,000 logs; afterwards every acknowledged log must be
 stored exactly once.
 
-- outage: one gunicorn worker is SIGKILLed and PostgreSQL is stopped for a few seconds, both
-  while 30% to 70% of the logs are acknowledged, so hundreds of requests meet the outage;
+- outage: one gunicorn worker is SIGKILLed and PostgreSQL is stopped for several seconds, both
+  while 30% to 70% of the logs are acknowledged, while clients keep retrying, so hundreds of
+  requests meet the outage;
 - crowd: twice the clients, the rate limit at its default (clients honour Retry-After), and
   one slow client trickling its body over several seconds.
 
@@ -13,7 +14,9 @@ its window.
 
     make loadtest            # or: .venv/bin/python bench/loadtest.py --help
 
-It stops and starts this machine's PostgreSQL once, so it is not part of `make test`.
+It runs on a PostgreSQL cluster of its own (Debian's `15/loadtest` on port 5433, created on
+first use with trust auth for local TCP, stopped at the end), which it stops and starts: the
+machine's other PostgreSQL servers are never touched. Not part of `make test`.
 """
 
 import argparse
@@ -41,23 +44,36 @@ HOST = "127.0.0.1"  # loopback only, always
 
 def options():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", type=int, default=16, help="clients (twice as many in crowd)")
+    parser.add_argument("--clients", type=int, default=64, help="clients (twice as many in crowd)")
     parser.add_argument("--logs", type=int, default=22_000, help="logs per scenario, in total")
     parser.add_argument("--duration", type=float, default=40, help="seconds clients pace over")
     parser.add_argument("--max-batch", type=int, default=12, help="largest batch a client sends")
-    parser.add_argument("--outage", type=float, default=3, help="seconds PostgreSQL stays down")
+    parser.add_argument("--outage", type=float, default=10, help="seconds PostgreSQL stays down")
+    parser.add_argument(
+        "--pool-timeout",
+        type=int,
+        default=1,
+        help="DB_POOL_TIMEOUT: seconds a request waits for a connection before its 503",
+    )
     parser.add_argument("--trickle", type=float, default=10, help="seconds the slow client takes")
     parser.add_argument(
         "--scenario", choices=["outage", "crowd", "both"], default="both", help="which to run"
     )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--port", type=int, default=8110)
-    parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument(
+        "--cluster", default="15/loadtest", help="the Debian cluster (version/name) to use"
+    )
+    parser.add_argument("--cluster-port", type=int, default=5433)
     parser.add_argument("--database", default="logstore_load")
-    parser.add_argument("--deadline", type=float, default=300, help="seconds before giving up")
+    parser.add_argument("--deadline", type=float, default=600, help="seconds before giving up")
     parser.add_argument("--no-chaos", action="store_true", help="no worker kill, no restart")
     parser.add_argument("--keep-database", action="store_true")
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.cluster.endswith("/main") or args.cluster_port == 5432:
+        parser.error("the load test stops its cluster: give it one of its own, not main on 5432")
+    args.server = f"postgres://postgres@{HOST}:{args.cluster_port}"
+    return args
 
 
 class Tally:
@@ -73,8 +89,8 @@ class Tally:
         self.unclean = []  # failures that were not a JSON 503 nor a connection error
         self.unexpected = []  # 4xx answers: the client's request was refused
         self.gave_up = 0
-        self.attempt_times = []  # monotonic start of every attempt
-        self.outage = None  # (stopped at, started again at), monotonic
+        self.attempt_spans = []  # (start, end) of every attempt, monotonic
+        self.outage = None  # (down from, up again at), monotonic
 
     def acknowledged(self):
         with self.lock:
@@ -121,13 +137,16 @@ def send_until_acknowledged(args, tally, raw_key, body, idempotency_key, deadlin
         wait = None
         with tally.lock:
             tally.attempts += 1
-            tally.attempt_times.append(time.monotonic())
+        began = time.monotonic()
         try:
             status, content_type, data, retry_after = post(args.port, body, headers)
         except (OSError, http.client.HTTPException) as exc:
             with tally.lock:
                 tally.failures[f"connection error ({type(exc).__name__})"] += 1
+                tally.attempt_spans.append((began, time.monotonic()))
         else:
+            with tally.lock:
+                tally.attempt_spans.append((began, time.monotonic()))
             if status == 200:
                 return json.loads(data)["log_ids"]
             clean_json = content_type.startswith("application/json") and _has_message(data)
@@ -203,21 +222,72 @@ def chaos(args, tally, master_pid, total, events):
         events.append(("SIGKILLed a gunicorn worker", tally.acknowledged() / total))
     while tally.acknowledged() < total * 0.5:
         time.sleep(0.02)
-    version = sorted(os.listdir("/etc/postgresql"))[-1]
-    cluster = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main"]
-    stopped = time.monotonic()
     at = tally.acknowledged() / total
     try:
-        subprocess.run([*cluster, "stop", "-m", "fast"], check=True, capture_output=True)
+        cluster(args, "stop", "-m", "fast")
+        down = time.monotonic()
         time.sleep(args.outage)
     finally:
-        subprocess.run([*cluster, "start"], check=True, capture_output=True)
-    tally.outage = (stopped, time.monotonic())
-    events.append((f"stopped PostgreSQL {version} for {tally.outage[1] - stopped:.1f}s", at))
+        up = time.monotonic()
+        cluster(args, "start")
+    tally.outage = (down, up)
+    events.append((f"stopped PostgreSQL {args.cluster} for {up - down:.1f}s", at))
 
 
-def slow_client(args, tally, raw_key, run_id):
-    """One log whose body arrives a few bytes at a time over --trickle seconds."""
+def cluster(args, action, *options):
+    """pg_ctlcluster on the load test's own cluster: never the machine's other servers."""
+    version, name = args.cluster.split("/")
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, name, action, *options],
+        check=True,
+        capture_output=True,
+    )
+
+
+def cluster_status(args) -> str | None:
+    """ "online", "down", or None when the cluster does not exist."""
+    version, name = args.cluster.split("/")
+    listed = subprocess.run(["pg_lsclusters", "--no-header"], capture_output=True, text=True)
+    for line in listed.stdout.splitlines():
+        fields = line.split()
+        if fields[:2] == [version, name]:
+            if fields[2] != str(args.cluster_port):
+                raise SystemExit(
+                    f"cluster {args.cluster} listens on {fields[2]}, not {args.cluster_port}"
+                )
+            return fields[3]
+    return None
+
+
+def start_cluster(args):
+    """Creates the cluster on first use (trust auth on loopback, not started at boot)."""
+    if cluster_status(args) is None:
+        version, name = args.cluster.split("/")
+        subprocess.run(
+            [
+                "pg_createcluster",
+                version,
+                name,
+                "--port",
+                str(args.cluster_port),
+                "--start-conf",
+                "manual",
+                "--",
+                "--auth-local=trust",
+                "--auth-host=trust",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        print(f"created PostgreSQL cluster {args.cluster} on port {args.cluster_port}")
+    if cluster_status(args) != "online":
+        cluster(args, "start")
+
+
+def slow_client(args, tally, raw_key, run_id, deadline):
+    """One log whose body arrives a few bytes at a time over --trickle seconds. The server may
+    answer before the body is in (a 429 once the key's rate is spent): the answer is read,
+    and the client tries again as the others do."""
     marker = "slow-0"
     body = json.dumps(make_log(run_id, marker)).encode()
     head = (
@@ -225,27 +295,42 @@ def slow_client(args, tally, raw_key, run_id):
         f"x-portkey-api-key: {raw_key}\r\nIdempotency-Key: {run_id}-slow\r\n"
         f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     ).encode()
-    pieces = 50
-    step = -(-len(body) // pieces)
     with tally.lock:
         tally.requests += 1
-        tally.attempts += 1
         tally.sent.add(marker)
+    while time.monotonic() < deadline:
+        with tally.lock:
+            tally.attempts += 1
+        status, retry_after, payload = trickle(args, head, body)
+        if status == 200:
+            with tally.lock:
+                tally.acked[marker] = json.loads(payload)["log_ids"][0]
+            return
+        with tally.lock:
+            if status in {429, 503}:
+                tally.failures[f"{status} json (slow client)"] += 1
+            else:
+                tally.unexpected.append((status, payload[:300]))
+                return
+        time.sleep(min(float(retry_after or 1), 10.0))
+    with tally.lock:
+        tally.gave_up += 1
+
+
+def trickle(args, head, body, pieces=50):
+    """(status, Retry-After, body) of one slow request; stops sending once answered."""
+    step = -(-len(body) // pieces)
     with socket.create_connection((HOST, args.port), timeout=args.trickle + 60) as sock:
         sock.sendall(head)
-        for offset in range(0, len(body), step):
-            sock.sendall(body[offset : offset + step])
-            time.sleep(args.trickle / pieces)
-        answer = b""
-        while chunk := sock.recv(65536):
-            answer += chunk
-    status_line, _, rest = answer.partition(b"\r\n")
-    payload = rest.partition(b"\r\n\r\n")[2]
-    with tally.lock:
-        if b" 200 " in status_line:
-            tally.acked[marker] = json.loads(payload)["log_ids"][0]
-        else:
-            tally.unexpected.append((status_line.decode(errors="replace"), payload[:300]))
+        try:
+            for offset in range(0, len(body), step):
+                sock.sendall(body[offset : offset + step])
+                time.sleep(args.trickle / pieces)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # answered early; the answer waits in the socket
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        return response.status, response.getheader("Retry-After"), response.read()
 
 
 def prepare_database(args):
@@ -271,6 +356,7 @@ def server_env(args, metrics_dir=None, default_rate_limit=False):
         **os.environ,
         "DATABASE_URL": f"{args.server}/{args.database}",
         "LOGSTORE_RATE_LIMIT": "1000000/min",  # counted, never reached
+        "DB_POOL_TIMEOUT": str(args.pool_timeout),
         "LOG_LEVEL": "WARNING",
         "DEBUG": "false",
     }
@@ -356,7 +442,9 @@ def run_scenario(args, raw_key, name):
             if crowd:
                 threads.append(
                     threading.Thread(
-                        target=slow_client, args=(args, tally, raw_key, run_id), daemon=True
+                        target=slow_client,
+                        args=(args, tally, raw_key, run_id, deadline),
+                        daemon=True,
                     )
                 )
             elif not args.no_chaos:
@@ -380,10 +468,11 @@ def run_scenario(args, raw_key, name):
     duplicates = sum(n - 1 for n in stored_by_marker.values() if n > 1)
     lost = sorted(m for m, log_id in tally.acked.items() if log_id not in stored_ids)
     unacked_stored = sorted(set(stored_by_marker) - set(tally.acked))
-    met = 0
+    met = sent_in = 0
     if tally.outage:
-        low, high = tally.outage
-        met = sum(1 for t in tally.attempt_times if low <= t <= high)
+        down, up = tally.outage
+        met = sum(1 for began, ended in tally.attempt_spans if began < up and ended > down)
+        sent_in = sum(1 for began, _ in tally.attempt_spans if down <= began < up)
 
     print(f"{name} (run {run_id}): {clients} clients, {args.workers} workers", end="")
     print(", slow client, default rate limit" if crowd else "")
@@ -395,8 +484,8 @@ def run_scenario(args, raw_key, name):
     print(f"  stored        {len(rows)}")
     print(f"  duplicates    {duplicates}")
     print(f"  lost          {len(lost)}")
-    if not crowd:
-        print(f"  met the outage  {met} requests sent while PostgreSQL was down")
+    print(f"  met the outage  {met} requests under way while PostgreSQL was down", end="")
+    print(f" ({sent_in} sent during it)" if tally.outage else " (no outage in this scenario)")
     print(f"  stored, never acknowledged  {len(unacked_stored)}")
     for kind, count in sorted(tally.failures.items()):
         print(f"  retried after {kind}: {count}")
@@ -430,6 +519,19 @@ def run_scenario(args, raw_key, name):
 
 def main():
     args = options()
+    start_cluster(args)
+    try:
+        problems = run(args)
+    finally:
+        cluster(args, "stop", "-m", "fast")
+    for problem in problems:
+        print(f"FAIL: {problem}")
+    if problems:
+        sys.exit(1)
+    print("OK: every acknowledged log is stored exactly once, in every scenario")
+
+
+def run(args):
     raw_key = prepare_database(args)
     names = ["outage", "crowd"] if args.scenario == "both" else [args.scenario]
     problems = []
@@ -438,11 +540,7 @@ def main():
     if not args.keep_database:
         with psycopg.connect(f"{args.server}/postgres", autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{args.database}"')
-    for problem in problems:
-        print(f"FAIL: {problem}")
-    if problems:
-        sys.exit(1)
-    print("OK: every acknowledged log is stored exactly once, in every scenario")
+    return problems
 
 
 if __name__ == "__main__":

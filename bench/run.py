@@ -123,13 +123,15 @@ class Bench:
             # Other gunicorns on this machine share the default control socket path.
             "--no-control-socket",
         ]
+        # gunicorn.conf.py (read from the working directory) names the worker class, so each
+        # choice names its own: the command line wins over the file.
         return {
-            "sync": [*gunicorn, f"--workers={workers}"],
-            "sync-2x": [*gunicorn, f"--workers={2 * workers}"],
+            "sync": [*gunicorn, f"--workers={workers}", "--worker-class=sync"],
+            "sync-2x": [*gunicorn, f"--workers={2 * workers}", "--worker-class=sync"],
             "gthread": [
                 *gunicorn,
                 f"--workers={workers}",
-                "--worker-class=gthread",
+                "--worker-class=project.gunicorn_worker.JSONErrorThreadWorker",
                 f"--threads={threads}",
             ],
             "granian": [

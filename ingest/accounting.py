@@ -46,6 +46,8 @@ class IngestAccountingMiddleware:
         data = getattr(response, "data", None)
         logs = len(data.get("log_ids", ())) if status < 300 and isinstance(data, dict) else 0
         metrics.observe_ingest(status, seconds, logs, nbytes)
+        if getattr(response, "database_unavailable", False):
+            return
         api_key = getattr(request, "auth", None)
         api_key = api_key if isinstance(api_key, ApiKey) else None
         if api_key is not None and not getattr(request, "usage_charged", False):

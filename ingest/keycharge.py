@@ -12,6 +12,7 @@ from rest_framework import exceptions
 from ingest.authentication import verified_keys
 from logstore.apikeys.charge import KeyCharge, KeyRefused
 from logstore.models import ApiKey
+from logstore.observability.health import unavailable_dependency
 
 
 class ChargedWriteMixin:
@@ -19,8 +20,10 @@ class ChargedWriteMixin:
 
     def handle_exception(self, exc):
         request = self.request
+        # Without its database the key cannot be re-checked, and trying waits for it again.
         if (
-            request.method in self.cached_key_methods
+            unavailable_dependency(exc) != "database"
+            and request.method in self.cached_key_methods
             and isinstance(request.auth, ApiKey)
             and not getattr(request._request, "usage_charged", False)
             and not ApiKey.objects.active().filter(pk=request.auth.pk).exists()

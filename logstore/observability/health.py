@@ -47,6 +47,8 @@ def unavailable_response(*down, as_json=True, extra=None):
         text = " ".join(UNAVAILABLE_MESSAGES[name] for name in down)
         response = HttpResponse(text, status=503, content_type="text/plain; charset=utf-8")
     response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    # Read by ingest accounting: a usage row now would only wait for the database again.
+    response.database_unavailable = "database" in down
     return response
 
 

@@ -38,7 +38,7 @@ from django.db.models.functions import Cast, NullIf, TruncDate, TruncDay, TruncH
 from logstore.core.jsoncodec import dumps
 from logstore.ingestion.normalize import NormalizedLog
 from logstore.models import UNPRICED, Feedback, Log
-from logstore.query import rollups
+from logstore.query import rollups, search
 from logstore.query.keyset import (
     PAGE_SIZE,
     Page,
@@ -656,6 +656,10 @@ class OrmLogStore(LogStore):
 
     def insert(self, workspace_id, api_key_id, ids, logs, *, dedup_token=""):
         write_logs(workspace_id, api_key_id, ids, logs)
+
+    def short_term_rows(self):
+        # Read at call time: the bound is one setting of logstore.query.search.
+        return search.SHORT_TERM_ROWS
 
     def ping(self, timeout):
         with connection.cursor() as cursor:

@@ -148,6 +148,11 @@ class LogStore(ABC):
         """
 
     @abstractmethod
+    def short_term_rows(self) -> int | None:
+        """How many of the window's newest rows a `q=` term too short for an index
+        (search.MIN_INDEXED_CHARS) looks at; None when it searches the whole window."""
+
+    @abstractmethod
     def ping(self, timeout: float) -> None:
         """Raise unless the backend answers `SELECT 1` within `timeout` seconds: the
         readiness probe (StoreUnavailable from a backend outside the Django database)."""

@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from logstore.query.access import workspaces_for
 from logstore.query.filters import TIME_PRESETS
-from logstore.query.search import MIN_INDEXED_CHARS, SHORT_TERM_ROWS, is_short_term
+from logstore.query.search import MIN_INDEXED_CHARS, is_short_term
 from logstore.query.selection import DEFAULT_WINDOWS, select_logs
+from logstore.storage import get_store
 from logstore.storage.port import LogCriteria
 
 MAX_COLUMNS = 8
@@ -83,10 +84,11 @@ def log_query(request) -> LogQuery:
 
     columns = parse_columns(request.GET.getlist("cols"))
     notices = []
-    if is_short_term(selection.params.get("q")):
+    bound = get_store().short_term_rows()
+    if bound is not None and is_short_term(selection.params.get("q")):
         notices.append(
             f"Searches shorter than {MIN_INDEXED_CHARS} characters look only at the newest "
-            f"{SHORT_TERM_ROWS:,} logs of the window."
+            f"{bound:,} logs of the window."
         )
     if len(columns) > MAX_COLUMNS:
         notices.append(

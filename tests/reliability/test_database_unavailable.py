@@ -132,3 +132,13 @@ def test_a_connection_killed_by_the_server_is_a_503_and_the_next_request_recover
     response = post_json(api, openai_chat())
     assert response.status_code == 200, response.content
     assert Log.objects.count() == 1
+
+
+def test_a_request_that_finds_the_database_away_tries_it_only_once(api):
+    # Each try waits out the pool's timeout (DB_POOL_TIMEOUT) while the server is down, so a
+    # key re-check or a usage row after the first failure would only delay the 503.
+    assert post_json(api, openai_chat()).status_code == 200  # the key is now cached
+    error = connection.Database.OperationalError("server closed the connection unexpectedly")
+    with mock.patch.object(connection, "create_cursor", side_effect=error) as cursor:
+        assert_unavailable(post_json(api, openai_chat()))
+    assert cursor.call_count == 1

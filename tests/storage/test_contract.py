@@ -5,11 +5,13 @@ Each test stores logs through the real ingest API and reads them back through th
 through the surface that uses it), so a backend that answers differently fails here.
 """
 
+import threading
+import time
 from datetime import timedelta
 from unittest import mock
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection, connections
 from django.http import QueryDict
 
 from logstore.ingestion.store import IdempotencyConflict, prepare_logs, store_logs
@@ -333,6 +335,53 @@ def test_a_concurrent_request_with_the_key_but_another_body_stores_nothing(
     assert IdempotencyRecord.objects.get(key="k").request_hash == "body-a"
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_requests_at_once_with_one_key_and_different_bodies_store_one_batch(
+    log_store, api_key, workspace, monkeypatch
+):
+    """Real concurrency: the second request runs in its own thread and connection while the
+    first is inserting, and waits on the first's claim of the key until the first commits."""
+    first, second = prepare_logs([log_body("a")], {}), prepare_logs([log_body("b")], {})
+    insert, outcome = log_store.insert, {}
+
+    def other_request():
+        try:
+            store_logs(workspace, api_key, second, idempotency_key="k", request_hash="body-b")
+            outcome["second"] = "stored"
+        except IdempotencyConflict:
+            outcome["second"] = "conflict"
+        finally:
+            connections.close_all()
+
+    other = threading.Thread(target=other_request)
+
+    def insert_while_another_arrives(*args, **kwargs):
+        insert(*args, **kwargs)
+        monkeypatch.setattr(log_store, "insert", insert)
+        other.start()
+        # Go on once the other request waits on a lock (or has finished without waiting);
+        # the deadline only keeps a broken run from hanging.
+        deadline = time.monotonic() + 30
+        with connection.cursor() as cursor:
+            while other.is_alive() and time.monotonic() < deadline:
+                cursor.execute("SELECT pg_stat_clear_snapshot()")
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+                if cursor.fetchone()[0]:
+                    break
+                time.sleep(0.02)
+
+    monkeypatch.setattr(log_store, "insert", insert_while_another_arrives)
+    result = store_logs(workspace, api_key, first, idempotency_key="k", request_hash="body-a")
+    other.join(30)
+    assert result.status_code == 200 and outcome == {"second": "conflict"}
+    stored = log_store.page(LogCriteria(workspace_ids=(workspace.pk,))).rows
+    assert [log.user for log in stored] == ["a"]
+
+
 def test_a_retry_after_a_crash_between_insert_and_record_stores_the_batch_once(
     log_store, make_api, api_key, workspace
 ):
@@ -376,6 +425,30 @@ def test_a_superuser_deletes_a_log_from_its_admin_page(log_store, ingest, api_ke
     changelist = admin_client.get("/admin/logstore/log/").content.decode()
     # The bulk delete works on the Django database's table, which holds no logs on ClickHouse.
     assert ("delete_selected" in changelist) == (log_store.name == "orm")
+
+
+def test_a_posted_logs_metadata_key_and_value_are_suggested(
+    log_store, ingest, api_key, admin_client
+):
+    """Keys are recorded in the Django database at ingest, whichever backend holds the log;
+    values come from the newest log rows, through the port."""
+    ingest(api_key, log_body("alice", md_feature="search"))
+    keys = admin_client.get("/metadata-keys/", {"metadata": "fea", "workspace": "acme"})
+    assert '<option value="feature=">' in keys.content.decode()
+    values = admin_client.get("/metadata-keys/", {"metadata": "feature=se", "workspace": "acme"})
+    assert '<option value="feature=search">' in values.content.decode()
+
+
+def test_the_short_search_notice_says_what_the_backend_does(
+    log_store, ingest, api_key, admin_client
+):
+    """Two characters have no trigram: the Django database bounds the scan to the newest rows
+    and says so; ClickHouse scans the whole window for every term, so it has nothing to say."""
+    ingest(api_key, log_body("alice", prompt="天气"))
+    page = admin_client.get("/", {"q": "天气"}).content.decode()
+    assert "alice" in page
+    bounded = "Searches shorter than 3 characters look only at the newest 5,000 logs" in page
+    assert bounded == (log_store.name == "orm")
 
 
 def test_retention_drops_whole_days_and_deletes_the_rest_in_bounds(
