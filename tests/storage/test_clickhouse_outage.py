@@ -62,3 +62,10 @@ def test_a_stored_batch_is_counted_once_on_clickhouse(clickhouse, api, api_key):
     assert response.status_code == 200, response.content
     assert accepted_usage(api_key) == {"logs": 2, "requests": 1}
     assert UsageEvent.objects.filter(api_key_id=api_key.pk).count() == 1
+
+
+def test_a_web_page_answers_503_naming_clickhouse_when_it_is_away(clickhouse_away, admin_client):
+    response = admin_client.get("/")
+    assert response.status_code == 503
+    assert int(response["Retry-After"]) > 0
+    assert "ClickHouse is unavailable" in response.content.decode()
