@@ -12,6 +12,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.http import QueryDict
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -30,6 +31,9 @@ from logstore.storage.port import LogCriteria, without_bodies
 from logstore.templatetags.logstore_ui import format_time, short_id, status_badge
 
 CURSOR_VAR = filters.CURSOR_VAR
+# Logs one bulk delete removes: its confirmation posts their ids back, and Django refuses a
+# form of more than DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000) fields.
+MAX_BULK_DELETE = 500
 SEARCH_PREFIXES = {
     "trace": "trace_id",
     "span": "span_id",
@@ -224,7 +228,7 @@ class LogAdmin(admin.ModelAdmin):
         "organization. Prefix with text:, trace:, span:, id:, user: or org: to search one of "
         "them. Pick a time range to keep text searches fast."
     )
-    actions = ["export_jsonl", "export_csv"]
+    actions = ["export_jsonl", "export_csv", "delete_logs"]
     readonly_fields = (
         "created_time",
         "received_time",
@@ -322,12 +326,11 @@ class LogAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_superuser
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        if not get_store().transactional:
-            # The bulk delete confirms and deletes a queryset of the Django database's table,
-            # which holds no logs here; a log is deleted from its own page instead.
-            actions.pop("delete_selected", None)
+    def get_actions(self, request, action_location=admin.ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location=action_location)
+        # Django's bulk delete confirms and deletes a queryset of the Django database's log
+        # table, which holds no logs on ClickHouse; `delete_logs` asks the log store instead.
+        actions.pop("delete_selected", None)
         return actions
 
     def delete_model(self, request, obj):
@@ -452,3 +455,29 @@ class LogAdmin(admin.ModelAdmin):
     @admin.action(description="Export selected logs as CSV", permissions=["view"])
     def export_csv(self, request, queryset):
         return export_response(self.selected_criteria(request), "csv")
+
+    @admin.action(description="Delete selected logs", permissions=["delete"])
+    def delete_logs(self, request, queryset):
+        """Asks first, naming how many; then deletes exactly the logs it named, through the
+        log store. At most MAX_BULK_DELETE at a time: retention (`prune_logs`) removes more."""
+        scope = [ws.pk for ws in visible_workspaces(request)]
+        if request.POST.get("post") == "yes":
+            confirmed = self.selected_criteria(request)
+            ids = [log.id for log in get_store().page(confirmed, size=MAX_BULK_DELETE).rows]
+            get_store().delete(ids, scope)
+            self.message_user(request, f"Deleted {len(ids)} log{'s' if len(ids) != 1 else ''}.")
+            return None
+        page = get_store().page(self.selected_criteria(request), size=MAX_BULK_DELETE, columns=())
+        return TemplateResponse(
+            request,
+            "admin/logstore/log/delete_logs_confirmation.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Delete logs",
+                "opts": self.model._meta,
+                "ids": [log.id for log in page.rows],
+                "more": page.older is not None,
+                "limit": MAX_BULK_DELETE,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            },
+        )

@@ -11,6 +11,7 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import OperationalError, connection, connections
 from django.http import QueryDict
 
@@ -422,9 +423,23 @@ def test_a_superuser_deletes_a_log_from_its_admin_page(log_store, ingest, api_ke
     assert response.status_code == 302, response.content
     assert log_store.get(doomed) is None and log_store.get(kept) is not None
     assert admin_client.get(f"/admin/logstore/log/{doomed}/change/").status_code == 302
+
+
+def test_a_superuser_deletes_ticked_logs_from_the_list_after_confirming(
+    log_store, ingest, api_key, admin_client
+):
+    first, second, kept = ingest(api_key, log_body("first"), log_body("second"), log_body("kept"))
+    ticked = {"action": "delete_logs", ACTION_CHECKBOX_NAME: [first, second]}
     changelist = admin_client.get("/admin/logstore/log/").content.decode()
-    # The bulk delete works on the Django database's table, which holds no logs on ClickHouse.
-    assert ("delete_selected" in changelist) == (log_store.name == "orm")
+    assert 'value="delete_logs"' in changelist and "delete_selected" not in changelist
+    confirm = admin_client.post("/admin/logstore/log/", ticked)
+    assert confirm.status_code == 200 and "Delete 2 logs?" in confirm.content.decode()
+    assert log_store.get(first) is not None  # nothing is deleted before the confirmation
+    done = admin_client.post("/admin/logstore/log/", {**ticked, "post": "yes"})
+    assert done.status_code == 302
+    assert log_store.get(first) is None and log_store.get(second) is None
+    assert users(log_store.page(LogCriteria(workspace_ids=None)).rows) == ["kept"]
+    assert str(log_store.page(LogCriteria(workspace_ids=None)).rows[0].id) == kept
 
 
 def test_a_posted_logs_metadata_key_and_value_are_suggested(
