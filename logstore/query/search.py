@@ -11,10 +11,8 @@ time window, so partitions outside it are never read.
 """
 
 from django.db import connection
-from django.db.models import Q, Value
+from django.db.models import Q
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import StrIndex
-from django.db.models.lookups import GreaterThan
 
 from logstore.ingestion.searchtext import fold
 
@@ -40,11 +38,16 @@ def search_q(within: Q, term: str) -> Q:
         sql = f"SELECT log_id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # noqa: S608
         return Q(id__in=RawSQL(sql, [phrase]))  # noqa: S611
     if len(term) < MIN_INDEXED_CHARS:
-        newest = Log.objects.filter(within).order_by("-created_at", "-id").values("id")
-        # strpos, not LIKE: a LIKE with no trigram makes PostgreSQL read the whole GIN index.
-        return Q(id__in=newest[:SHORT_TERM_ROWS]) & Q(
-            GreaterThan(StrIndex("search_text", Value(term)), 0)
-        )
+        newest = Log.objects.filter(within).order_by("-created_at", "-id")
+        newest = newest.values("id", "search_text")[:SHORT_TERM_ROWS]
+        sample, params = newest.query.sql_with_params()
+        # The text is tested inside the LIMITed subquery, so only the newest rows are read: as
+        # `id IN newest AND strpos(...)` the planner tested every row of the window first.
+        # strpos (instr), not LIKE: a LIKE with no trigram makes PostgreSQL read the whole GIN
+        # index. The SQL is Django's own for `newest`; the term is a parameter.
+        position = "instr" if connection.vendor == "sqlite" else "strpos"
+        sql = f"SELECT newest.id FROM ({sample}) AS newest WHERE {position}(newest.search_text, %s) > 0"  # noqa: S608, E501
+        return Q(id__in=RawSQL(sql, (*params, term)))  # noqa: S611
     # `contains` is a case-sensitive LIKE with its wildcards escaped; both sides are folded.
     return Q(search_text__contains=term)
 

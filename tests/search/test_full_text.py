@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 
 from logstore.exports.portkey_filters import filters_to_params
 from tests.search.conftest import said
@@ -121,3 +122,20 @@ def test_postgres_serves_search_from_the_trigram_index(stored):
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "search_text_idx" in plan and "Seq Scan" not in plan, plan
+
+
+@pytest.mark.postgres
+def test_a_short_term_reads_the_text_of_the_newest_rows_only(stored):
+    """The text test sits above the LIMIT: however the window's rows are estimated, no more
+    than SHORT_TERM_ROWS of them have their text read."""
+    from logstore.models import Log
+    from logstore.query.search import search_q
+
+    within = Q(workspace_id__in=[log.workspace_id for log in Log.objects.all()])
+    plan = Log.objects.filter(within & search_q(within, "天气")).explain()
+    reading_text = [line for line in plan.splitlines() if "strpos" in line]
+    # One filter on the text, on the rows the LIMITed subquery returned, and nowhere else.
+    assert len(reading_text) == 1, plan
+    scan, _, below = plan.partition("Subquery Scan on newest")
+    assert below and reading_text[0] in below.split("->")[0], plan
+    assert "Limit" in below, plan
