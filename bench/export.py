@@ -18,24 +18,23 @@ CHUNK = 2000
 DEFAULT_LIMIT = 1_000_000
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("--workspace", required=True)
     parser.add_argument("--limit", type=int, default=DEFAULT_LIMIT)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
     django.setup()
     from logstore.exports.writers import iter_logs
-    from logstore.models import Log, Workspace
+    from logstore.models import Workspace
     from logstore.query.presenters import log_as_dict
+    from logstore.storage.port import LogCriteria
 
-    # By id, not workspace__slug: a join would hide the constant from the (workspace_id, ...)
-    # index and turn every chunk into a scan.
     workspace_id = Workspace.objects.get(slug=args.workspace).pk
-    queryset = Log.objects.filter(workspace_id=workspace_id)
+    criteria = LogCriteria(workspace_ids=(workspace_id,))
     rows = size = 0
     with tempfile.NamedTemporaryFile("wb", suffix=".jsonl", delete=True) as out:
-        for log in iter_logs(queryset, chunk_size=CHUNK, limit=args.limit):
+        for log in iter_logs(criteria, chunk_size=CHUNK, limit=args.limit):
             line = orjson.dumps(log_as_dict(log)) + b"\n"
             out.write(line)
             rows += 1

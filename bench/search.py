@@ -46,8 +46,11 @@ def load(rows, days, rare):
     from django.db import connection
 
     from bench.dataset import RowSource, column_positions
-    from logstore.ingestion.store import copy_rows
     from logstore.models import ApiKey, Log, Workspace
+    from logstore.storage.orm import copy_rows
+    from logstore.storage.partitions import ensure_partitions
+
+    ensure_partitions(days_ahead=2, days_behind=days + 1)
 
     workspace = Workspace.objects.create(name="Bench", slug="bench")
     key, _ = ApiKey.generate(workspace, "bench")
