@@ -1,6 +1,5 @@
 """Hourly chart rollups hold exactly what the raw rows of their hours hold, and go with them."""
 
-import random
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 
@@ -9,31 +8,9 @@ from django.core.management import call_command
 
 from logstore.models import ChartRollup, Log
 from logstore.query import rollups
+from tests.rollup_logs import make_logs
 
 pytestmark = pytest.mark.django_db
-
-
-def make_logs(workspace, count, *, hours_back, seed):
-    rng = random.Random(seed)
-    now = datetime.now(UTC)
-    rows = []
-    for _ in range(count):
-        failed = rng.random() < 0.1
-        rows.append(
-            Log(
-                workspace=workspace,
-                created_at=now - timedelta(seconds=rng.uniform(0, hours_back * 3600)),
-                received_at=now,
-                trace_id=f"t{rng.randrange(10**9)}",
-                model=rng.choice(["gpt-4o", "gpt-4o-mini", "claude-3-5-sonnet"]),
-                status=503 if failed else rng.choice([200, 201, None]),
-                is_success=not failed,
-                latency_ms=None if rng.random() < 0.05 else int(rng.lognormvariate(6, 1.2)),
-                total_tokens=rng.choice([None, rng.randrange(2000)]),
-            )
-        )
-    Log.objects.bulk_create(rows)
-    return rows
 
 
 def hour_of(moment):
