@@ -28,9 +28,10 @@ COPY_PROBE_ROWS = 10_000  # rows per ingest probe, with and without the index
 
 
 def setup(args):
-    with psycopg.connect(f"{args.server_url}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{args.database}"')
+    if not args.reuse:
+        with psycopg.connect(f"{args.server_url}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{args.database}"')
     os.environ["DATABASE_URL"] = f"{args.server_url}/{args.database}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
     import django
@@ -129,6 +130,24 @@ def load(rows, days, rare):
     )
 
 
+def rare_words(rows):
+    """The words `load` marked, by their row numbers."""
+    return [f"zqx{number:07d}" for number in range(0, rows, RARE_EVERY)]
+
+
+def loaded_before(rows):
+    """What `measure` needs of the loaded rows, read back from them."""
+    from logstore.models import Log
+
+    newest = Log.objects.order_by("-created_at").values_list("user", "metadata_index")[:200]
+    return {
+        "user": [user for user, _ in newest],
+        "metadata": [
+            [f"{k}={v}" for k, v in (index or {}).items() if k[0] != "_"] for _, index in newest
+        ],
+    }
+
+
 def measure(samples, rare, repeats):
     from django.contrib.auth import get_user_model
     from django.test import Client
@@ -137,8 +156,11 @@ def measure(samples, rare, repeats):
     from logstore.query.keyset import encode_cursor
 
     rng = random.Random(3)
-    operator = get_user_model().objects.create_superuser("bench-operator", "", None)
-    client = Client(raise_request_exception=True)
+    operator = get_user_model().objects.filter(username="bench-operator").first()
+    if operator is None:
+        operator = get_user_model().objects.create_superuser("bench-operator", "", None)
+    # Django answers only ALLOWED_HOSTS; the test client says "testserver" by default.
+    client = Client(raise_request_exception=True, HTTP_HOST="127.0.0.1")
     client.force_login(operator)
     recent = rare[-len(rare) // 30 :]  # the newest rare words: inside 24 h
     newest = Log.objects.order_by("-created_at", "-id").first()
@@ -189,11 +211,17 @@ def main():
     parser.add_argument("--server-url", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--database", default="logstore_bench_search")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure a database a --keep run loaded, again"
+    )
     args = parser.parse_args()
     setup(args)
     rare = []
     try:
-        _, samples, loaded = load(args.rows, args.days, rare)
+        if args.reuse:
+            samples, rare, loaded = loaded_before(args.rows), rare_words(args.rows), None
+        else:
+            _, samples, loaded = load(args.rows, args.days, rare)
         print()
         results = {"load": loaded, "pages": measure(samples, rare, args.repeats)}
         RESULTS.mkdir(exist_ok=True)
