@@ -133,12 +133,15 @@ def ceil_hour(moment: datetime) -> datetime:
 def hourly_aggregates(rows, dimensions=DIMENSIONS):
     """Rollup rows (unsaved) for `rows`, a queryset of logs: one per workspace, hour and value."""
     rows = rows.order_by().annotate(hour=hour_expression())
+    # Counting created_at (never NULL), not the id: with every column the overall and per-user
+    # sums read in the covering index log_ws_created_cover_idx, PostgreSQL answers them (and a
+    # chart's raw edges) from the index alone instead of visiting the wide rows.
     sums = {
-        "requests": Count("pk"),
-        "errors": Count("pk", filter=Q(is_success=False)),
+        "requests": Count("created_at"),
+        "errors": Count("created_at", filter=Q(is_success=False)),
         "tokens": Sum("total_tokens"),
         "cost": Sum("cost_usd"),
-        "unpriced": Count("pk", filter=UNPRICED),
+        "unpriced": Count("created_at", filter=UNPRICED),
         "last_seen": Max("created_at"),
     }
     found = {}
@@ -166,7 +169,7 @@ def hourly_aggregates(rows, dimensions=DIMENSIONS):
             rows.filter(latency_ms__isnull=False)
             .annotate(bucket=latency_bucket_expression())
             .values(*columns, "bucket")
-            .annotate(n=Count("pk"))
+            .annotate(n=Count("created_at"))
         )
         for row in latencies:
             found[_rollup_key(row, dimension)].latency_histogram[row["bucket"]] += row["n"]

@@ -1,10 +1,13 @@
 """Hourly chart rollups hold exactly what the raw rows of their hours hold, and go with them."""
 
+import re
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from logstore.models import ChartRollup, Log
 from logstore.query import rollups
@@ -89,3 +92,29 @@ def test_retention_drops_the_rollups_of_the_hours_it_pruned(workspace):
     rolled = ChartRollup.objects.filter(workspace_id=workspace.pk, dimension="")
     assert sum(r.requests for r in rolled) == len(kept) == Log.objects.count()
     assert not rolled.filter(hour__lt=hour_of(now - timedelta(days=7))).exists()
+
+
+COVERED = {
+    "workspace_id",
+    "created_at",
+    "user",
+    "is_success",
+    "total_tokens",
+    "cost_usd",
+    "latency_ms",
+}
+
+
+def test_a_charts_raw_edges_read_only_columns_of_the_covering_index(workspace):
+    """The whole-workspace sums and latency buckets of the raw hours at a chart's edges (and of
+    every rebuilt hour) name only columns log_ws_created_cover_idx holds, so PostgreSQL can
+    answer them from the index alone instead of visiting the wide rows."""
+    make_logs(workspace, 50, hours_back=2, seed=3)
+    now = datetime.now(UTC)
+    edge = Log.objects.filter(workspace_id=workspace.pk, created_at__gte=now - timedelta(hours=2))
+    with CaptureQueriesContext(connection) as captured:
+        rollups.hourly_aggregates(edge, dimensions=("user",))
+    assert len(captured.captured_queries) == 4
+    for query in captured.captured_queries:
+        named = set(re.findall(r'"logstore_log"\."(\w+)"', query["sql"]))
+        assert named and named <= COVERED, named - COVERED
