@@ -130,13 +130,15 @@ def ceil_hour(moment: datetime) -> datetime:
     return floor if floor == moment else floor + HOUR
 
 
-def hourly_aggregates(rows, dimensions=DIMENSIONS):
-    """Rollup rows (unsaved) for `rows`, a queryset of logs: one per workspace, hour and value."""
-    rows = rows.order_by().annotate(hour=hour_expression())
-    # Counting created_at (never NULL), not the id: with every column the overall and per-user
-    # sums read in the covering index log_ws_created_cover_idx, PostgreSQL answers them (and a
-    # chart's raw edges) from the index alone instead of visiting the wide rows.
-    sums = {
+def call_sums():
+    """What charts, rollups and the users page add up over a group of logs: requests, errors,
+    tokens, cost, unpriced calls and the last call.
+
+    Counting created_at (never NULL), not the id: with every column the overall and per-user
+    sums read in the covering index log_ws_created_cover_idx, PostgreSQL answers them (and a
+    chart's raw edges) from the index alone instead of visiting the wide rows.
+    """
+    return {
         "requests": Count("created_at"),
         "errors": Count("created_at", filter=Q(is_success=False)),
         "tokens": Sum("total_tokens"),
@@ -144,6 +146,12 @@ def hourly_aggregates(rows, dimensions=DIMENSIONS):
         "unpriced": Count("created_at", filter=UNPRICED),
         "last_seen": Max("created_at"),
     }
+
+
+def hourly_aggregates(rows, dimensions=DIMENSIONS):
+    """Rollup rows (unsaved) for `rows`, a queryset of logs: one per workspace, hour and value."""
+    rows = rows.order_by().annotate(hour=hour_expression())
+    sums = call_sums()
     found = {}
     for dimension in ("", *dimensions):
         columns = ("workspace_id", "hour", *((dimension,) if dimension else ()))

@@ -37,7 +37,7 @@ from django.db.models.functions import Cast, NullIf, TruncDate, TruncDay, TruncH
 
 from logstore.core.jsoncodec import dumps
 from logstore.ingestion.normalize import NormalizedLog
-from logstore.models import UNPRICED, Feedback, Log
+from logstore.models import Feedback, Log
 from logstore.query import rollups, search
 from logstore.query.keyset import (
     PAGE_SIZE,
@@ -443,13 +443,7 @@ def timeseries(queryset, start: datetime, end: datetime):
     start, end, clamped = clamp_window(start, end)
     step = bucket_step(end - start)
     rows = queryset.filter(created_at__gte=start, created_at__lt=end).order_by()
-    aggregates = {
-        "requests": Count("pk"),
-        "errors": Count("pk", filter=Q(is_success=False)),
-        "tokens": Sum("total_tokens"),
-        "cost": Sum("cost_usd"),
-        "unpriced": Count("pk", filter=UNPRICED),
-    }
+    aggregates = rollups.call_sums()
     postgres = connection.vendor == "postgresql"
     if postgres:
         aggregates["p50"] = PercentileCont("latency_ms", 0.5)
@@ -526,15 +520,7 @@ def groups(
     else:
         rows = rows.annotate(value=F("user"))
     postgres = connection.vendor == "postgresql"
-    # Counting created_at (never NULL) rather than the id keeps every column in the index.
-    aggregates = {
-        "requests": Count("*"),
-        "errors": Count("created_at", filter=Q(is_success=False)),
-        "tokens": Sum("total_tokens"),
-        "cost": Sum("cost_usd"),
-        "unpriced": Count("created_at", filter=UNPRICED),
-        "last_seen": Max("created_at"),
-    }
+    aggregates = rollups.call_sums()
     if postgres:
         aggregates["p95"] = PercentileCont("latency_ms", 0.95)
     grouped = rows.values("value").annotate(**aggregates)
