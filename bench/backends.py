@@ -13,7 +13,7 @@ import time
 from datetime import timedelta
 
 from django.http import QueryDict
-from django.test import Client, override_settings
+from django.test import override_settings
 
 
 def copy_to_clickhouse(url, workspace_ids, chunk=20_000):
@@ -34,11 +34,11 @@ def copy_to_clickhouse(url, workspace_ids, chunk=20_000):
         return copied, time.perf_counter() - started
 
 
-def measures(samples, workspace, operator, repeats, percentile, ms):
+def measures(samples, workspace, repeats):
     """name -> p50/p95 ms of each query and page, on whichever store is configured now."""
     from urllib.parse import urlencode
 
-    from bench.run import search_pages
+    from bench.run import page_fetcher, search_pages, signed_in_client, timings
     from logstore.query.filters import LogFilter
     from logstore.storage import get_store
 
@@ -55,17 +55,7 @@ def measures(samples, workspace, operator, repeats, percentile, ms):
         params.setlist("metadata", rng.sample(rng.choice(samples["metadata"]), 2))
         return store.page(criteria(params)).rows
 
-    # Django answers only ALLOWED_HOSTS; the test client says "testserver" by default.
-    pages = Client(raise_request_exception=True, HTTP_HOST="127.0.0.1")
-    pages.force_login(operator)
-
-    def page(url):
-        def fetch():
-            response = pages.get(url)
-            assert response.status_code == 200, (url, response.status_code)
-            return response
-
-        return fetch
+    page = page_fetcher(signed_in_client())
 
     last_day = criteria(QueryDict("since=24h"))
     measured = {
@@ -99,38 +89,20 @@ def measures(samples, workspace, operator, repeats, percentile, ms):
         "web_users_7d_page": page("/users/?since=7d"),
         **search_pages(page, rng),
     }
-    out = {}
-    for name, query in measured.items():
-        query()  # warm caches once
-        times = []
-        for _ in range(repeats):
-            started = time.perf_counter()
-            query()
-            times.append(time.perf_counter() - started)
-        out[name] = {"p50_ms": ms(percentile(times, 0.5)), "p95_ms": ms(percentile(times, 0.95))}
-    return out
+    return timings(measured, repeats)
 
 
-def side_by_side(bench, percentile, ms):
-    from django.contrib.auth import get_user_model
-
+def side_by_side(bench):
     from logstore.storage import reset_store
 
-    operator = get_user_model().objects.filter(username="bench-operator").first()
-    if operator is None:
-        operator = get_user_model().objects.create_superuser("bench-operator", "", None)
     repeats = bench.args.repeats
     result = {"repeats": repeats}
-    result["postgresql"] = measures(
-        bench.samples, bench.workspace, operator, repeats, percentile, ms
-    )
+    result["postgresql"] = measures(bench.samples, bench.workspace, repeats)
     with tempfile.TemporaryDirectory(prefix="bench-chdb-") as directory:
         url = f"chdb://{directory}?database=logstore_bench"
         copied, seconds = copy_to_clickhouse(url, [bench.workspace.pk, bench.other.pk])
         result["clickhouse_copy"] = {"rows": copied, "seconds": round(seconds, 1)}
         with override_settings(CLICKHOUSE_URL=url):
-            result["clickhouse_chdb"] = measures(
-                bench.samples, bench.workspace, operator, repeats, percentile, ms
-            )
+            result["clickhouse_chdb"] = measures(bench.samples, bench.workspace, repeats)
         reset_store()
     return result

@@ -471,23 +471,7 @@ class Bench:
             end = timezone.now()
             return store.timeseries(whole_workspace, end - timedelta(hours=24), end)
 
-        from django.contrib.auth import get_user_model
-        from django.test import Client
-
-        operator = get_user_model().objects.filter(username="bench-operator").first()
-        if operator is None:
-            operator = get_user_model().objects.create_superuser("bench-operator", "", None)
-        # Django answers only ALLOWED_HOSTS; the test client says "testserver" by default.
-        pages = Client(raise_request_exception=True, HTTP_HOST="127.0.0.1")
-        pages.force_login(operator)
-
-        def page(url):
-            def fetch():
-                response = pages.get(url)
-                assert response.status_code == 200, (url, response.status_code)
-                return response
-
-            return fetch
+        page = page_fetcher(signed_in_client())
 
         metadata_page = "/?" + urlencode({"metadata": samples["metadata"][0][0]})
         metadata_key = samples["metadata"][0][0].partition("=")[0]
@@ -514,18 +498,7 @@ class Bench:
             ),
             **search_pages(page, rng),
         }
-        out = {}
-        for name, query in measured.items():
-            query()  # warm the plan and the cache once
-            times = []
-            for _ in range(self.args.repeats):
-                started = time.perf_counter()
-                query()
-                times.append(time.perf_counter() - started)
-            out[name] = {
-                "p50_ms": ms(percentile(times, 0.5)),
-                "p95_ms": ms(percentile(times, 0.95)),
-            }
+        out = timings(measured, self.args.repeats)
         self.results[key] = {
             "rows": self.results["4_load"]["rows"],
             "repeats": self.args.repeats,
@@ -537,7 +510,7 @@ class Bench:
     def backends(self):
         from bench.backends import side_by_side
 
-        self.results["4_backends"] = side_by_side(self, percentile, ms)
+        self.results["4_backends"] = side_by_side(self)
 
     # --- (5) export memory ---------------------------------------------------------------------
     def export(self):
@@ -643,6 +616,49 @@ class Bench:
     def save(self):
         RESULTS.mkdir(exist_ok=True)
         self.path.write_text(json.dumps(self.results, indent=2, default=str))
+
+
+def signed_in_client():
+    """Django's test client, signed in as the bench's superuser (made once per database)."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    users = get_user_model().objects
+    operator = users.filter(username="bench-operator").first()
+    if operator is None:
+        operator = users.create_superuser("bench-operator", "", None)
+    # Django answers only ALLOWED_HOSTS; the test client says "testserver" by default.
+    client = Client(raise_request_exception=True, HTTP_HOST="127.0.0.1")
+    client.force_login(operator)
+    return client
+
+
+def page_fetcher(client):
+    """page(url) -> a measure that renders `url` and insists on a 200."""
+
+    def page(url):
+        def fetch():
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+            return response
+
+        return fetch
+
+    return page
+
+
+def timings(measured, repeats):
+    """{name: p50 and p95 in ms} of each measure, run once untimed to warm plans and caches."""
+    out = {}
+    for name, query in measured.items():
+        query()
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            query()
+            times.append(time.perf_counter() - started)
+        out[name] = {"p50_ms": ms(percentile(times, 0.5)), "p95_ms": ms(percentile(times, 0.95))}
+    return out
 
 
 def search_pages(page, rng):
