@@ -35,7 +35,8 @@ def rows(results):
         yield from backend_rows(results)
         return
     c, h = results["1_ceiling_copy"], results["2_http_batches"]
-    s, q, e = results["3_single_log"], results["4_queries"], results["5_export"]
+    # A --stop-after-load run has no (4) queries or (5) yet.
+    s, q, e = results["3_single_log"], results.get("4_queries", {}), results.get("5_export")
     load = results["4_load"]
     logs, floor = s["post_logs"], s["no_database_view"]
     yield "(1) raw COPY, same rows, identical table", f"{c['rows_per_s']:,} rows/s", ""
@@ -73,6 +74,8 @@ def rows(results):
             yield f"(4) {name}", f"p50 {value['p50_ms']} ms, p95 {value['p95_ms']} ms", TARGETS["4"]
     yield from backend_rows(results)
     yield "(5) worker peak RSS during (2)", f"{h['worker_peak_rss_mb']} MB", TARGETS["5"]
+    if not e:
+        return
     yield (
         f"(5) JSONL export of {e['rows']:,} rows",
         f"peak RSS {e['peak_rss_mb']} MB, {e['seconds']} s, {e['megabytes']:,} MB written",
@@ -89,7 +92,9 @@ def markdown(results) -> str:
         f"Machine: {m['cpus']} CPUs ({m.get('cpu_model', '')}), {m['memory_gb']} GB RAM, "
         f"PostgreSQL {m.get('postgresql')}, Python {m['python']}. Load average at start "
         f"{results.get('load_average_at_start')}, at end {results.get('load_average_at_end')}; "
-        f"whole run {results.get('total_seconds')} s.",
+        f"whole run {results.get('total_seconds')} s; commit {results.get('commit')}"
+        + "".join(f", resumed at {part['commit']}" for part in results.get("resumed", []))
+        + ".",
     ]
     return "\n".join(lines)
 

@@ -5,6 +5,10 @@ Creates its own database, starts gunicorn on 127.0.0.1 the way `make run` does, 
 a table, saves it as JSON under bench/results/, then stops the server and drops the database.
 
     python -m bench.run [--rows 1000000 | --ten-million] [--port 8106] [--keep]
+
+A load that takes most of an hour can be split from what is measured on it: `--stop-after-load`
+keeps the database after (1)-(3) and the load, and `--resume bench/results/<file>.json` goes on
+from there in a later process, recording each part's commit in the results.
 """
 
 import argparse
@@ -74,13 +78,7 @@ class Bench:
     def create_database(self):
         self.admin_sql(f'DROP DATABASE IF EXISTS "{self.args.database}" WITH (FORCE)')
         self.admin_sql(f'CREATE DATABASE "{self.args.database}"')
-        os.environ["DATABASE_URL"] = self.db_url
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
-        import django
-
-        django.setup()
-        # Pages rendered in this process would log a line each; the server's own logs stay on.
-        logging.getLogger("logstore.requests").setLevel(logging.WARNING)
+        self.connect()
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
@@ -95,6 +93,31 @@ class Bench:
         self.other = Workspace.objects.create(name="Other", slug="other")
         self.key, self.raw_key = ApiKey.generate(self.workspace, "bench")
         self.other_key, _ = ApiKey.generate(self.other, "bench")
+
+    def connect(self):
+        os.environ["DATABASE_URL"] = self.db_url
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
+        import django
+
+        django.setup()
+        # Pages rendered in this process would log a line each; the server's own logs stay on.
+        logging.getLogger("logstore.requests").setLevel(logging.WARNING)
+
+    def resume(self):
+        """Go on with a run that stopped after its load (`--stop-after-load`), on its database."""
+        self.results = json.loads(self.path.read_text())
+        self.results.setdefault("resumed", []).append(
+            {"commit": git_commit(), "load_average": [round(x, 2) for x in os.getloadavg()]}
+        )
+        self.connect()
+        from logstore.models import Workspace
+
+        self.workspace = Workspace.objects.get(slug="bench")
+        self.samples = json.loads(self.samples_path.read_text())
+
+    @property
+    def samples_path(self):
+        return self.path.with_name(self.path.stem + "-samples.json")
 
     def wait_for_database(self, seconds=120):
         from django.db import connections
@@ -394,6 +417,7 @@ class Bench:
         analyze_stale_partitions()
         analyze_seconds = time.perf_counter() - analyzed
         self.samples = source.samples
+        self.samples_path.write_text(json.dumps(self.samples))
         self.results["4_load"] = {
             "rows": rows,
             "days": self.args.days,
@@ -532,9 +556,13 @@ class Bench:
         from bench.logs import LogFactory
 
         began = time.perf_counter()
-        self.results["machine"] = machine()
-        self.results["load_average_at_start"] = [round(x, 2) for x in os.getloadavg()]
-        self.create_database()
+        if self.args.resume:
+            self.resume()
+        else:
+            self.results["machine"] = machine()
+            self.results["commit"] = git_commit()
+            self.results["load_average_at_start"] = [round(x, 2) for x in os.getloadavg()]
+            self.create_database()
         items = LogFactory(seed=1).batch(self.args.http_logs)
         otlp_spans = self.args.otlp_spans
         steps = [
@@ -563,6 +591,12 @@ class Bench:
             steps = [step for step in steps if step[0].startswith("(4)")]
         if self.args.no_clickhouse:
             steps = [step for step in steps if step[1] != self.backends]
+        loaded = next(i for i, (title, _) in enumerate(steps) if title.startswith("(4) loading"))
+        if self.args.stop_after_load:
+            steps = steps[: loaded + 1]
+            self.results["stopped_after_load"] = True
+        elif self.args.resume:
+            steps = steps[loaded + 1 :]
         for title, step in steps:
             print(title, flush=True)
             try:
@@ -580,7 +614,8 @@ class Bench:
                 step()
             self.save()
         self.results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
-        self.results["total_seconds"] = round(time.perf_counter() - began, 1)
+        seconds = round(time.perf_counter() - began, 1)
+        self.results["total_seconds"] = self.results.get("total_seconds", 0) + seconds
         self.save()
 
     def compare_servers(self):
@@ -677,6 +712,13 @@ def search_pages(page, rng):
     }
 
 
+def git_commit():
+    done = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    )
+    return done.stdout.strip() or None
+
+
 def machine():
     with open("/proc/cpuinfo") as cpuinfo:
         model = next(
@@ -727,12 +769,25 @@ def main():
         help="(4) on PostgreSQL only: chDB copies rows at a few thousand a second in-process, "
         "so a 10M side-by-side takes longer than the rest of the run",
     )
+    parser.add_argument(
+        "--stop-after-load",
+        action="store_true",
+        help="stop after (4)'s load and keep the database, to go on later with --resume",
+    )
+    parser.add_argument(
+        "--resume",
+        type=Path,
+        metavar="RESULTS_JSON",
+        help="go on from a --stop-after-load run's results file, on its database",
+    )
     args = parser.parse_args()
     if args.ten_million:
         args.rows = 10_000_000
+    if args.stop_after_load:
+        args.keep = True
     bench = Bench(args)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    bench.path = RESULTS / f"bench-{stamp}.json"
+    bench.path = args.resume.resolve() if args.resume else RESULTS / f"bench-{stamp}.json"
     try:
         bench.compare_servers() if args.compare_servers else bench.run()
     finally:
