@@ -472,20 +472,21 @@ class Bench:
         def user():
             return list(filtered({"user": rng.choice(samples["user"])})[:50])
 
-        def metadata():
-            pair = rng.choice(rng.choice(samples["metadata"]))
-            return list(filtered({"metadata": pair})[:50])
-
-        def two_pairs():
+        def latest_with(pairs):
             # Through the store's page, as every list surface reads it: that is where the
-            # plan for two or more pairs is chosen (logstore.storage.orm.metadata_page).
-            pairs = rng.sample(rng.choice(samples["metadata"]), 2)
+            # plan for metadata pairs is chosen (logstore.storage.orm.metadata_page).
             params = QueryDict(mutable=True)
             params.setlist("metadata", pairs)
             fs = LogFilter(params, queryset=base)
             assert fs.is_valid(), fs.errors
             criteria = fs.criteria(workspace_ids=(self.workspace.pk,))
             return store.page(criteria, size=50).rows
+
+        def metadata():
+            return latest_with([rng.choice(rng.choice(samples["metadata"]))])
+
+        def two_pairs():
+            return latest_with(rng.sample(rng.choice(samples["metadata"]), 2))
 
         store = get_store()
         whole_workspace = LogCriteria(workspace_ids=(self.workspace.pk,))

@@ -38,9 +38,8 @@ from django.db.models.functions import Cast, NullIf, TruncDate, TruncDay, TruncH
 from logstore.core.jsoncodec import dumps
 from logstore.ingestion.normalize import NormalizedLog
 from logstore.models import Feedback, Log
-from logstore.query import rollups, search
+from logstore.query import keyset, rollups, search
 from logstore.query.keyset import (
-    PAGE_SIZE,
     Page,
     decode_cursor,
     iter_chunks,
@@ -211,15 +210,21 @@ _SQLITE_METADATA_PAIR = (
 
 
 # PostgreSQL estimates a jsonb containment from a hundred sampled values per partition, so for
-# two pairs it guesses anywhere from 0.01% to 1% of a partition, whatever the truth, and picks
+# one pair or two it guesses anywhere from 0.01% to 1% of a partition, whatever the truth, picking
 # between the GIN bitmap (cost: every match, fetched and sorted) and walking the time index
 # with a filter (cost: every row newer than the 51st match) on that guess. `metadata_page`
-# decides from the data instead, in three bounded steps:
+# decides from the data instead, in bounded steps:
 # 1. up to RARE_MATCHES matches, counted through the GIN index: rare, the bitmap it is;
-# 2. else walk at most `walk_budget()` of the newest rows: if they hold the page, done;
-# 3. else the matches are fewer than a page per budget of rows: the bitmap.
-# With a budget of sqrt(page size x table rows) neither step 2 nor 3 reads more rows than that.
+# 2. else walk the newest WALK_PAGES pages' worth of rows: if they hold the page, done (the
+#    pairs match at least one row in WALK_PAGES);
+# 3. else the walk measured how often they match: the bitmap over a time window before the
+#    walk sized to hold the rest of the page twice over at that rate, widened WIDEN times
+#    over until it does, and the whole bitmap last. A bitmap then fetches about twice the
+#    page's rows, not every match of every partition.
 RARE_MATCHES = 200
+WALK_PAGES = 20
+WIDEN = 8
+WINDOWS = 2
 _SCANS = ("enable_seqscan", "enable_indexscan", "enable_bitmapscan")
 _SCANS_ON = {"bitmap": ("off", "off", "on"), "index": ("off", "on", "off")}
 
@@ -247,11 +252,11 @@ def planner_scans():
 
 
 def plans_metadata_page(criteria: LogCriteria) -> bool:
-    """Whether `metadata_page` plans this criteria's newest-first pages: two or more metadata
-    pairs on PostgreSQL, and no text search (its trigram index needs a bitmap of its own)."""
+    """Whether `metadata_page` plans this criteria's newest-first pages: metadata pairs on
+    PostgreSQL, and no text search (its trigram index needs a bitmap of its own)."""
     return (
         connection.vendor == "postgresql"
-        and len(criteria.metadata) >= 2
+        and criteria.metadata
         and not criteria.text
         and not criteria.any_of
         and not criteria.matches_nothing
@@ -259,48 +264,64 @@ def plans_metadata_page(criteria: LogCriteria) -> bool:
 
 
 def walk_budget(size: int) -> int:
-    """sqrt(page rows x table rows), from the statistics: the rows a walk may read."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            # The partitions' rows (a partitioned table's own count would add them twice),
-            # by the catalog's indexes: this runs with sequential scans turned off.
-            "SELECT COALESCE((SELECT sum(GREATEST(c.reltuples, 0)) FROM pg_inherits i "
-            "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = %s::regclass), "
-            "(SELECT GREATEST(reltuples, 0) FROM pg_class WHERE oid = %s::regclass))",
-            [Log._meta.db_table] * 2,
-        )
-        (rows,) = cursor.fetchone()
-    return max(1_000, int(((size + 1) * float(rows)) ** 0.5))
+    """The newest rows a walk of the time index may read for a page of `size`."""
+    return WALK_PAGES * (size + 1)
 
 
 def metadata_page(queryset, criteria: LogCriteria, *, after=None, before=None, size=None) -> Page:
     """`keyset_page(queryset, ...)` of a criteria `plans_metadata_page` takes, planned robustly."""
-    size = size or PAGE_SIZE
+    size = size or keyset.PAGE_SIZE  # read when called, as keyset_page reads it
     with planner_scans() as use:
         use("bitmap")
         matches = Log.objects.filter(criteria_q(criteria)).order_by().values("pk")
         if matches[: RARE_MATCHES + 1].count() <= RARE_MATCHES:
             return keyset_page(queryset, after=after, before=before, size=size)
         scope = Log.objects.filter(criteria_q(replace(criteria, metadata=())))
+        # Paging back (`before`) reads oldest first: the walk and the windows grow forward.
         if before:
             recent = newer_than(scope, *decode_cursor(before)).order_by("created_at", "id")
-            edge, bound = Max("created_at"), "created_at__lte"
+            edge, start, bound, direction = Max("created_at"), Min("created_at"), "lte", 1
         else:
             recent = scope.order_by("-created_at", "-id")
             recent = older_than(recent, *decode_cursor(after)) if after else recent
-            edge, bound = Min("created_at"), "created_at__gte"
+            edge, start, bound, direction = Min("created_at"), Max("created_at"), "gte", -1
         use("index")
         budget = walk_budget(size)
         # The newest `budget` rows past the cursor, from the index alone: the page within them
         # is the page, if they hold one.
-        window = recent.values("created_at")[:budget].aggregate(edge=edge, rows=Count("*"))
+        window = recent.values("created_at")[:budget].aggregate(
+            edge=edge, start=start, rows=Count("*")
+        )
         if window["rows"] == 0:
             return page_of([], size, after=after, before=before)
-        within = queryset.filter(**{bound: window["edge"]})
-        page = keyset_page(within, after=after, before=before, size=size)
+        page = keyset_page(
+            queryset.filter(**{f"created_at__{bound}": window["edge"]}),
+            after=after,
+            before=before,
+            size=size,
+        )
         if (page.newer if before else page.older) or window["rows"] < budget:
             return page  # it found a row past the page, or the window is all there is
         use("bitmap")
+        # Rows within a window ending at the walk's edge hold the page once they hold one row
+        # past it: every match outside is further from the cursor than all of them.
+        found = max(len(page.rows), 0.5)
+        walked = max(abs(window["edge"] - window["start"]), timedelta(milliseconds=1))
+        reach = walked * 2 * (size + 1 - len(page.rows)) / found
+        for _ in range(WINDOWS):
+            try:
+                limit = window["edge"] + direction * reach
+            except OverflowError:
+                break  # past the first or last representable time: the whole bitmap
+            page = keyset_page(
+                queryset.filter(**{f"created_at__{bound}": limit}),
+                after=after,
+                before=before,
+                size=size,
+            )
+            if page.newer if before else page.older:
+                return page
+            reach *= WIDEN
         return keyset_page(queryset, after=after, before=before, size=size)
 
 

@@ -21,12 +21,14 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 ROWS = 20_000
 # Rows i = 0..ROWS-1, 8 s apart over two days of their own partitions (10k rows each):
 # color=red and size=big each hold for half of them, both for a quarter (common);
-# batch=b7 and group=g7 for the same 10 rows (rare); team=t0 for 400 rows, all red (between).
+# batch=b7 and group=g7 for the same 10 rows (rare); team=t0 for 400 rows, all red (between);
+# phase=early for 250 rows of the first day only, all red (none among the newest rows).
 FIRST_DAY = date(2031, 3, 1)
 COMMON = (("color", "red"), ("size", "big"))
 RARE = (("batch", "b7"), ("group", "g7"))
 COMMON_AND_RARE = (("color", "blue"), ("batch", "b7"))
 BETWEEN = (("color", "red"), ("team", "t0"))
+EARLY = (("color", "red"), ("phase", "early"))
 
 
 def metadata_of(i):
@@ -36,6 +38,7 @@ def metadata_of(i):
         "batch": f"b{i % 2000}",
         "group": f"g{i % 500}",
         "team": f"t{i % 50}",
+        **({"phase": "early"} if i < ROWS // 2 and i % 40 == 0 else {}),
     }
 
 
@@ -142,23 +145,30 @@ def test_a_common_pair_combination_walks_the_time_index_with_a_limit(many_logs, 
         assert cursor.fetchone() == ("on", "on", "on")  # as they were before the page
 
 
-def test_pairs_between_rare_and_common_read_a_bounded_walk_then_the_gin_index(many_logs, plans):
+def test_pairs_between_rare_and_common_read_a_bounded_walk_then_a_window_of_the_gin_index(
+    many_logs, plans
+):
     page = OrmLogStore().page(criteria(many_logs, BETWEEN))
     assert len(page.rows) == 50
     final = plans[-1]
     index_scans = {node.get("Index Name", "") for node in scans(final)}
     assert any(name.endswith("_metadata_index_idx") for name in index_scans), final
-    # The walk before it stopped at its budget: well short of the 20k rows.
     # Before it, a walk of the newest rows stopped at its budget, far short of the 20k rows.
     budget = walk_budget(50)
     assert budget < ROWS // 10
     walks = [plan for plan in plans[:-1] if {n["Node Type"] for n in scans(plan)} == {"Index Scan"}]
     assert walks and all(rows_read(plan) <= budget + 1 for plan in walks), walks
+    # The bitmap covered a window sized by what the walk found: of the days, the newest only
+    # (the default partition holds times past the last day's), and fewer rows than the 400
+    # the pairs match.
+    days = {node["Relation Name"] for node in scans(final) if "Relation Name" in node}
+    assert days - {"logstore_log_default"} == {partition_name(FIRST_DAY + timedelta(days=1))}
+    assert rows_read(final) <= 200, final
 
 
 def test_pages_of_metadata_pairs_hold_what_the_straightforward_query_finds(many_logs):
     store = OrmLogStore()
-    for pairs in (COMMON, RARE, COMMON_AND_RARE, BETWEEN):
+    for pairs in (COMMON, RARE, COMMON_AND_RARE, BETWEEN, EARLY):
         expected = straightforward(many_logs, pairs, limit=120)
         first = store.page(criteria(many_logs, pairs))
         assert [log.id for log in first.rows] == expected[:50], pairs
