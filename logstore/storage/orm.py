@@ -210,7 +210,7 @@ _SQLITE_METADATA_PAIR = (
 
 
 # PostgreSQL estimates a jsonb containment from a hundred sampled values per partition, so for
-# two pairs it guesses anywhere from 0.01% to 1% of a partition, whatever the truth, and picks
+# a pair or two it guesses anywhere from 0.01% to 1% of a partition, whatever the truth, and picks
 # between the GIN bitmap (cost: every match, fetched and sorted) and walking the time index
 # with a filter (cost: every row newer than the 51st match) on that guess. `metadata_page`
 # decides from the data instead, in bounded steps:
@@ -251,12 +251,11 @@ def planner_scans():
 
 
 def plans_metadata_page(criteria: LogCriteria) -> bool:
-    """Whether `metadata_page` plans this criteria's newest-first pages: two or more metadata
-    pairs on PostgreSQL, and no text search (its trigram index needs a bitmap of its own).
-    For one pair the planner alone did better: its estimate is off by less."""
+    """Whether `metadata_page` plans this criteria's newest-first pages: metadata pairs on
+    PostgreSQL, and no text search (its trigram index needs a bitmap of its own)."""
     return (
         connection.vendor == "postgresql"
-        and len(criteria.metadata) >= 2
+        and criteria.metadata
         and not criteria.text
         and not criteria.any_of
         and not criteria.matches_nothing

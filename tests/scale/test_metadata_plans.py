@@ -29,6 +29,7 @@ RARE = (("batch", "b7"), ("group", "g7"))
 COMMON_AND_RARE = (("color", "blue"), ("batch", "b7"))
 BETWEEN = (("color", "red"), ("team", "t0"))
 EARLY = (("color", "red"), ("phase", "early"))
+ONE_BETWEEN = (("team", "t0"),)  # one pair is planned the same way
 
 
 def metadata_of(i):
@@ -147,10 +148,11 @@ def test_a_common_pair_combination_walks_the_time_index_with_a_limit(many_logs, 
         assert cursor.fetchone() == ("on", "on", "on")  # as they were before the page
 
 
+@pytest.mark.parametrize("pairs", [BETWEEN, ONE_BETWEEN], ids=["two pairs", "one pair"])
 def test_pairs_between_rare_and_common_read_a_bounded_walk_then_a_window_of_the_gin_index(
-    many_logs, plans
+    many_logs, plans, pairs
 ):
-    page = OrmLogStore().page(criteria(many_logs, BETWEEN))
+    page = OrmLogStore().page(criteria(many_logs, pairs))
     assert len(page.rows) == 50
     final = plans[-1]
     index_scans = {node.get("Index Name", "") for node in scans(final)}
@@ -170,7 +172,7 @@ def test_pairs_between_rare_and_common_read_a_bounded_walk_then_a_window_of_the_
 
 def test_pages_of_metadata_pairs_hold_what_the_straightforward_query_finds(many_logs):
     store = OrmLogStore()
-    for pairs in (COMMON, RARE, COMMON_AND_RARE, BETWEEN, EARLY):
+    for pairs in (COMMON, RARE, COMMON_AND_RARE, BETWEEN, EARLY, ONE_BETWEEN):
         expected = straightforward(many_logs, pairs, limit=120)
         first = store.page(criteria(many_logs, pairs))
         assert [log.id for log in first.rows] == expected[:50], pairs
