@@ -24,6 +24,7 @@ import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -564,11 +565,15 @@ class Bench:
             self.results["commit"] = git_commit()
             self.results["load_average_at_start"] = [round(x, 2) for x in os.getloadavg()]
             self.create_database()
-        items = LogFactory(seed=1).batch(self.args.http_logs)
+        # (1) and (2) take the same logs; a resumed run takes neither.
+        items = cache(lambda: LogFactory(seed=1).batch(self.args.http_logs))
         otlp_spans = self.args.otlp_spans
         steps = [
-            (f"(1) COPY ceiling with {len(items):,} logs", lambda: self.ceiling(items)),
-            ("(2) POST /logs in batches of 100", lambda: self.with_server(self.batches, items)),
+            (
+                f"(1) COPY ceiling with {self.args.http_logs:,} logs",
+                lambda: self.ceiling(items()),
+            ),
+            ("(2) POST /logs in batches of 100", lambda: self.with_server(self.batches, items())),
             (
                 "(2b) the same spans by OTLP and by POST /logs, batches of 100",
                 lambda: self.with_server(self.otlp_batches, LogFactory(seed=3).batch(otlp_spans)),

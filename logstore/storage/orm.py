@@ -215,7 +215,7 @@ _SQLITE_METADATA_PAIR = (
 # with a filter (cost: every row newer than the 51st match) on that guess. `metadata_page`
 # decides from the data instead, in bounded steps:
 # 1. walk the newest WALK_PAGES pages' worth of rows: if they hold the page, done (the pairs
-#    match at least one row in WALK_PAGES, as most do);
+#    match at least one row in WALK_PAGES, as most pairs do);
 # 2. else the walk measured how often they match: the bitmap over a time window before the
 #    walk sized to hold the rest of the page twice over at that rate, widened WIDEN times
 #    over until it does, and the whole bitmap last. A bitmap then fetches about twice the
@@ -280,6 +280,14 @@ def metadata_page(queryset, criteria: LogCriteria, *, after=None, before=None, s
             recent = scope.order_by("-created_at", "-id")
             recent = older_than(recent, *decode_cursor(after)) if after else recent
             edge, start, bound, direction = Min("created_at"), Max("created_at"), "gte", -1
+
+        def page_to(limit=None):
+            bounded = queryset.filter(**{f"created_at__{bound}": limit}) if limit else queryset
+            return keyset_page(bounded, after=after, before=before, size=size)
+
+        def holds_page(page):
+            return page.newer if before else page.older  # a row past the page was read
+
         use("index")
         budget = walk_budget(size)
         # The newest `budget` rows past the cursor, from the index alone: the page within them
@@ -289,14 +297,9 @@ def metadata_page(queryset, criteria: LogCriteria, *, after=None, before=None, s
         )
         if window["rows"] == 0:
             return page_of([], size, after=after, before=before)
-        page = keyset_page(
-            queryset.filter(**{f"created_at__{bound}": window["edge"]}),
-            after=after,
-            before=before,
-            size=size,
-        )
-        if (page.newer if before else page.older) or window["rows"] < budget:
-            return page  # it found a row past the page, or the window is all there is
+        page = page_to(window["edge"])
+        if holds_page(page) or window["rows"] < budget:
+            return page  # the window is all there is, if it does not hold the page
         use("bitmap")
         # Rows within a window ending at the walk's edge hold the page once they hold one row
         # past it: every match outside is further from the cursor than all of them.
@@ -308,16 +311,11 @@ def metadata_page(queryset, criteria: LogCriteria, *, after=None, before=None, s
                 limit = window["edge"] + direction * reach
             except OverflowError:
                 break  # past the first or last representable time: the whole bitmap
-            page = keyset_page(
-                queryset.filter(**{f"created_at__{bound}": limit}),
-                after=after,
-                before=before,
-                size=size,
-            )
-            if page.newer if before else page.older:
+            page = page_to(limit)
+            if holds_page(page):
                 return page
             reach *= WIDEN
-        return keyset_page(queryset, after=after, before=before, size=size)
+        return page_to()
 
 
 # --- Writing: one COPY or INSERT per batch ----------------------------------------------------
