@@ -112,7 +112,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": envint("SQLITE_BUSY_TIMEOUT", 20),
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    _db["TEST"] = {"NAME": env("SQLITE_TEST_NAME") or None}
+    # Tests on a file, not in memory: a shared-cache in-memory database locks whole tables
+    # without waiting for the busy timeout, so a page polled while the live server's other
+    # thread writes fails at random ("database table is locked").
+    _db["TEST"] = {"NAME": env("SQLITE_TEST_NAME") or str(BASE_DIR / "var" / "test.sqlite3")}
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     from psycopg_pool import ConnectionPool
 
