@@ -510,7 +510,8 @@ class ChartRollup(models.Model):
 
 
 class ChartRollupMark(models.Model):
-    """The one row saying up to when the rollups include every stored log."""
+    """The one row saying up to when the rollups include every stored log: each hour's
+    rollup holds the logs created in it before `complete_before`."""
 
     complete_before = models.DateTimeField()
 

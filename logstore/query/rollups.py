@@ -7,8 +7,10 @@ They are rebuilt from raw logs, never incremented: `rebuild` recomputes a range 
 since its last run. Logs are found by id: UUIDv7 ids begin with the time they were stored, and
 each partition's primary key is ordered by id, so "stored since T" is one short index range
 per partition whatever hour the logs belong to. `ChartRollupMark.complete_before` says up to
-when the rollups hold every log; charts read raw rows for anything later (the current hour)
-and for the partial hours at a window's edges.
+when the rollups hold every log: each hour's row holds the logs created in that hour before
+the mark, so the current hour is rolled up to the mark too, and charts read raw rows only after
+the mark (the last few minutes: `SETTLE` and the time since the last refresh) and for the
+partial hour at a window's start.
 """
 
 import math
@@ -51,6 +53,10 @@ HISTOGRAM_DIMENSIONS = ("", "user")
 # A transaction may commit this long after the ids it wrote were taken; refresh looks back as
 # far, so a slow commit is still rolled up on the next run.
 COMMIT_LAG = timedelta(minutes=2)
+# A log arrives after the call it records began (its created_at), by the call's latency and
+# the client's flush interval: a refresh rolls up to this long before it runs and charts read
+# the minutes since raw, so a log that took up to this long to arrive counts at once.
+SETTLE = timedelta(minutes=2)
 HOUR = timedelta(hours=1)
 REFRESH_LOCK_KEY = 0x6C6F67726F6C6C  # "logroll"
 
@@ -189,22 +195,38 @@ def _rollup_key(row, dimension):
     return (row["workspace_id"], as_hour(row["hour"]), dimension, value)
 
 
-def rebuild(start: datetime, end: datetime, workspace_ids=None) -> int:
-    """Recompute the rollups of every hour that overlaps [start, end); returns rows written."""
+def rebuild(start: datetime, end: datetime, workspace_ids=None, *, before=None) -> int:
+    """Recompute the rollups of every hour that overlaps [start, end); returns rows written.
+
+    Only logs created before `before` are summed: the mark a refresh is about to set, or by
+    default the current one, so that no log counted after the mark by a chart's raw edge is in
+    a rollup too. Runs queue with refreshes on the same lock.
+    """
     start, end = floor_hour(start), ceil_hour(end)
-    logs = Log.objects.filter(created_at__gte=start, created_at__lt=end)
-    stale = ChartRollup.objects.filter(hour__gte=start, hour__lt=end)
-    if workspace_ids is not None:
-        logs = logs.filter(workspace_id__in=workspace_ids)
-        stale = stale.filter(workspace_id__in=workspace_ids)
-    fresh = hourly_aggregates(logs)
     with transaction.atomic():
+        _lock()
+        before = before or complete_before()
+        logs = Log.objects.filter(
+            created_at__gte=start, created_at__lt=min(end, before) if before else end
+        )
+        stale = ChartRollup.objects.filter(hour__gte=start, hour__lt=end)
+        if workspace_ids is not None:
+            logs = logs.filter(workspace_id__in=workspace_ids)
+            stale = stale.filter(workspace_id__in=workspace_ids)
+        fresh = hourly_aggregates(logs)
         stale.delete()
         ChartRollup.objects.bulk_create(fresh, batch_size=2_000)
     return len(fresh)
 
 
-def rebuild_hours(pairs) -> int:
+def _lock():
+    # Concurrent runs queue on an advisory lock (PostgreSQL) or the write lock (SQLite).
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_LOCK_KEY])
+
+
+def rebuild_hours(pairs, *, before=None) -> int:
     """Rebuild the rollups of each (workspace id, hour) in `pairs`; returns rows written."""
     hours = {}
     for workspace_id, hour in pairs:
@@ -218,7 +240,9 @@ def rebuild_hours(pairs) -> int:
             ranges[-1][2].update(workspace_ids)
         else:
             ranges.append([hour, hour + HOUR, set(workspace_ids)])
-    return sum(rebuild(start, end, workspace_ids) for start, end, workspace_ids in ranges)
+    return sum(
+        rebuild(start, end, workspace_ids, before=before) for start, end, workspace_ids in ranges
+    )
 
 
 def forget_before(workspace_id, cutoff: datetime):
@@ -243,38 +267,40 @@ def complete_before() -> datetime | None:
 def refresh(now: datetime | None = None, first_run_since: timedelta = timedelta(days=31)) -> int:
     """Rebuild every hour that received logs since the last refresh; returns rows written.
 
-    Concurrent runs queue on an advisory lock (PostgreSQL) or the write lock (SQLite). The
-    first run, with no mark yet, rebuilds the last `first_run_since`.
+    The first run, with no mark yet, rebuilds the last `first_run_since`.
     """
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_LOCK_KEY])
+        _lock()
         return _refresh(now or timezone.now(), first_run_since)
 
 
 def _refresh(now, first_run_since):
     previous = complete_before()
-    written = 0
+    mark = now - SETTLE
     if previous is None:
-        written = rebuild(now - first_run_since, now)
+        written = rebuild(mark - first_run_since, mark, before=mark)
     else:
-        since = uuid7_floor(previous - COMMIT_LAG)
-        touched = (
-            Log.objects.filter(id__gte=since)
-            .order_by()
-            .annotate(hour=hour_expression())
-            .values_list("workspace_id", "hour")
-            .distinct()
+        stored = Log.objects.filter(id__gte=uuid7_floor(previous - COMMIT_LAG))
+        # A log dated ahead of when it was stored (clocks up to a day fast are accepted) was
+        # left out of its hour while the mark was behind it: it joins as the mark passes it.
+        reached = Log.objects.filter(created_at__gte=previous, created_at__lt=mark)
+        touched = set()
+        for logs in (stored, reached):
+            hours = logs.order_by().annotate(hour=hour_expression())
+            touched.update(hours.values_list("workspace_id", "hour").distinct())
+        written = rebuild_hours(
+            ((workspace_id, as_hour(hour)) for workspace_id, hour in touched), before=mark
         )
-        written = rebuild_hours((workspace_id, as_hour(hour)) for workspace_id, hour in touched)
-    ChartRollupMark.objects.update_or_create(pk=1, defaults={"complete_before": now})
+    ChartRollupMark.objects.update_or_create(pk=1, defaults={"complete_before": mark})
     return written
 
 
-def whole_hours(start: datetime, end: datetime, mark: datetime | None):
-    """The [first, last) whole hours of [start, end) that rollups answer, or None."""
+def rolled_up_span(start: datetime, end: datetime, mark: datetime | None):
+    """The part [first, last) of [start, end) that rollups answer, or None: from the first
+    whole hour up to the mark (the mark's own hour is rolled up to it) or, for a window that
+    ends before the mark, up to the last whole hour."""
     if mark is None:
         return None
-    first, last = ceil_hour(start), floor_hour(min(end, mark))
+    first = ceil_hour(start)
+    last = mark if end >= mark else floor_hour(end)
     return (first, last) if first < last else None

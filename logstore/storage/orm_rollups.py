@@ -1,7 +1,7 @@
 """Charts and per-user totals of whole workspaces from the hourly rollups
-(logstore.query.rollups): the whole hours of a window come from ChartRollup, raw rows only for
-the window's partial edge hours and for the hours the rollups do not hold yet (after
-`ChartRollupMark.complete_before`).
+(logstore.query.rollups): a window's whole hours, and the current hour up to
+`ChartRollupMark.complete_before`, come from ChartRollup; raw rows only for the partial hour at
+the window's start and for what came after the mark.
 
 Only criteria that narrow nothing but the workspaces and the time qualify, with hourly or
 daily buckets; anything else, and metadata breakdowns or groups, is answered from raw rows by
@@ -30,15 +30,15 @@ from logstore.query.series import (
 from logstore.storage.port import LogCriteria
 
 
-def rolled_up_hours(criteria: LogCriteria, start: datetime, end: datetime, step):
-    """The [first, last) whole hours of the window that the rollups answer, or None."""
+def rolled_up_span(criteria: LogCriteria, start: datetime, end: datetime, step):
+    """The part [first, last) of the window that the rollups answer, or None."""
     if step < rollups.HOUR or not criteria.whole_workspaces:
         return None
     if criteria.start is not None:
         start = max(start, criteria.start)
     if criteria.end is not None:
         end = min(end, criteria.end)
-    return rollups.whole_hours(start, end, rollups.complete_before())
+    return rollups.rolled_up_span(start, end, rollups.complete_before())
 
 
 def _edges(start, end, hours):
@@ -63,12 +63,36 @@ def _add_cost(total, cost):
     return cost if total is None else total + cost
 
 
+def _less(rows, taken):
+    """The sums of `rows` less those of `taken` (tuples of the chart's rollup columns, after the
+    hour): what one hour holds inside a window. Never below zero, should a late log be in the
+    raw rows before the next refresh has rolled it up."""
+    sums = [0, 0, 0, Decimal(0), 0, []]
+    for sign, group in ((1, rows), (-1, taken)):
+        for _hour, requests, errors, tokens, cost, unpriced, histogram in group:
+            sums[0] += sign * requests
+            sums[1] += sign * errors
+            sums[2] += sign * (tokens or 0)
+            sums[3] += sign * (cost or 0)
+            sums[4] += sign * unpriced
+            rollups.merge_histograms(sums[5], [sign * count for count in histogram])
+    requests, errors, tokens, cost, unpriced, histogram = sums
+    return (
+        max(requests, 0),
+        max(errors, 0),
+        max(tokens, 0),
+        max(cost, Decimal(0)),
+        max(unpriced, 0),
+        [max(count, 0) for count in histogram],
+    )
+
+
 def timeseries(logs, criteria: LogCriteria, start: datetime, end: datetime) -> Series | None:
     """The chart of `logs` (the queryset of `criteria`) from rollups, or None when they
     cannot answer it."""
     start, end, clamped = clamp_window(start, end)
     step = bucket_step(end - start)
-    hours = rolled_up_hours(criteria, start, end, step)
+    hours = rolled_up_span(criteria, start, end, step)
     if hours is None:
         return None
     sums = {}
@@ -86,9 +110,30 @@ def timeseries(logs, criteria: LogCriteria, start: datetime, end: datetime) -> S
         rollups.merge_histograms(bucket["h"], histogram)
 
     columns = ("hour", "requests", "errors", "tokens", "cost_usd", "unpriced", "latency_histogram")
-    for row in _stored(criteria, "", hours).values_list(*columns):
-        add(*row)
-    for lo, hi in _edges(start, end, hours):
+    first, last = hours
+    edges = _edges(start, end, hours)
+    # The window's first, partial hour: when less of it lies before the window than in it, its
+    # rollup less the rows before the window reads at most half an hour of raw rows, not up
+    # to a whole one. (A chart's bucket shows no cost as 0, so the difference needs no count of
+    # priced calls.)
+    opening = first - rollups.HOUR
+    if start - opening >= first - start or (criteria.start and criteria.start > start):
+        opening = None
+    opened = []
+    for row in _stored(criteria, "", (opening or first, last)).values_list(*columns):
+        if row[0] < first:
+            opened.append(row)
+        else:
+            add(*row)
+    if opening is not None:
+        before = logs.filter(created_at__gte=opening, created_at__lt=start)
+        outside = [
+            tuple(getattr(row, name) for name in columns)
+            for row in rollups.hourly_aggregates(before, dimensions=())
+        ]
+        add(opening, *_less(opened, outside))
+        edges = edges[1:]
+    for lo, hi in edges:
         edge = logs.filter(created_at__gte=lo, created_at__lt=hi)
         for row in rollups.hourly_aggregates(edge, dimensions=()):
             add(*(getattr(row, name) for name in columns))
@@ -107,7 +152,7 @@ def breakdown(
     if dimension not in rollups.DIMENSIONS:
         return None
     start, end, _ = clamp_window(start, end)
-    hours = rolled_up_hours(criteria, start, end, rollups.HOUR)
+    hours = rolled_up_span(criteria, start, end, rollups.HOUR)
     if hours is None:
         return None
     totals = {}
@@ -157,7 +202,7 @@ def groups(
     if key:
         return None
     start, end, clamped = clamp_window(start, end)
-    hours = rolled_up_hours(criteria, start, end, rollups.HOUR)
+    hours = rolled_up_span(criteria, start, end, rollups.HOUR)
     if hours is None:
         return None
     sort = sort if sort in GROUP_SORTS else "cost"

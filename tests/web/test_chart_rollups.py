@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db.models import F
 
 from logstore.models import ChartRollup, Log
 from logstore.query import rollups
@@ -148,6 +149,77 @@ def test_the_edges_and_the_current_hour_come_from_raw_rows_and_late_logs_after_a
     assert rolled.totals["requests"] == raw.totals["requests"] - len(late)
     rollups.refresh()
     assert_same_series(raw, STORE.timeseries(criteria, start, now))
+
+
+def the_hour(workspace, hour):
+    return ChartRollup.objects.filter(workspace_id=workspace.pk, dimension="", hour=hour)
+
+
+def test_the_current_hour_is_rolled_up_to_the_mark_and_read_raw_after_it(workspace):
+    # A refresh in the past, 40 minutes into an hour: its mark is SETTLE before it.
+    ran = rollups.floor_hour(datetime.now(UTC)) - timedelta(hours=3) + timedelta(minutes=40)
+    mark = ran - rollups.SETTLE
+    make_logs(workspace, 60, hours_back=0.5, seed=10, now=mark)
+    rollups.refresh(now=ran)
+    assert rollups.complete_before() == mark
+    after_mark = make_logs(workspace, 4, hours_back=0.01, seed=11, now=ran)
+    criteria = LogCriteria(workspace_ids=(workspace.pk,))
+    start = ran - timedelta(hours=24)
+    rolled = STORE.timeseries(criteria, start, ran)
+    raw = raw_series(criteria, start, ran)
+    assert_same_series(raw, rolled)
+    assert rolled.buckets[-1].requests >= 60 + len(after_mark)
+    # A log that took longer than SETTLE to arrive is late: counted once a refresh, or a
+    # rebuild of its hour (`maintain --rebuild`), has run, and once only.
+    late = make_logs(workspace, 3, hours_back=0.01, seed=12, now=mark - timedelta(minutes=1))
+    raw = raw_series(criteria, start, ran)
+    assert STORE.timeseries(criteria, start, ran).totals["requests"] == (
+        raw.totals["requests"] - len(late)
+    )
+    rollups.rebuild(rollups.floor_hour(ran), ran)
+    assert_same_series(raw, STORE.timeseries(criteria, start, ran))
+    rollups.refresh(now=ran)
+    assert_same_series(raw, STORE.timeseries(criteria, start, ran))
+    # The mark's hour is read from its rollup (an edit shows), what came after the mark raw.
+    assert the_hour(workspace, rollups.floor_hour(ran)).update(requests=F("requests") + 1000)
+    assert STORE.timeseries(criteria, start, ran).buckets[-1].requests == (
+        raw.buckets[-1].requests + 1000
+    )
+
+
+def test_a_log_dated_ahead_of_the_mark_joins_its_hours_rollup_as_the_mark_passes_it(workspace):
+    # A client clock half an hour fast: the log is stored now, dated in the next hours.
+    now = datetime.now(UTC)
+    ahead = make_logs(workspace, 1, hours_back=0, seed=13, now=now + timedelta(hours=3))[0]
+    hour = rollups.floor_hour(ahead.created_at)
+    rollups.refresh(now=now + timedelta(hours=1))
+    # By now the log's id is older than what a refresh looks back at for newly stored logs.
+    rollups.refresh(now=now + timedelta(hours=2))
+    assert not the_hour(workspace, hour).exists()
+    rollups.refresh(now=ahead.created_at + rollups.SETTLE + timedelta(minutes=1))
+    assert the_hour(workspace, hour).get().requests == 1
+
+
+@pytest.mark.parametrize("minute", [10, 50])
+def test_a_windows_first_partial_hour_reads_the_fewer_raw_rows(two_workspaces, minute):
+    # From :10 most of the first hour is in the window: its rollup less the ten minutes before
+    # the window. From :50, the ten minutes in it are read raw.
+    workspace, _ = two_workspaces
+    now = datetime.now(UTC)
+    opening = rollups.floor_hour(now - timedelta(hours=20))
+    make_logs(workspace, 60, hours_back=1, seed=14, now=opening + rollups.HOUR)
+    rollups.refresh()
+    criteria = LogCriteria(workspace_ids=(workspace.pk,))
+    for window in (timedelta(hours=24), timedelta(days=8)):
+        start = rollups.floor_hour(now - window) + timedelta(hours=1, minutes=minute)
+        raw = raw_series(criteria, start, now)
+        assert_same_series(raw, STORE.timeseries(criteria, start, now))
+    start = opening + timedelta(minutes=minute)
+    raw = raw_series(criteria, start, now).buckets[0]
+    assert 0 < raw.requests < the_hour(workspace, opening).get().requests
+    assert the_hour(workspace, rollups.floor_hour(start)).update(requests=F("requests") + 1000)
+    first = STORE.timeseries(criteria, start, now).buckets[0]
+    assert first.requests == raw.requests + (1000 if minute < 30 else 0)
 
 
 def test_without_a_refresh_charts_read_raw_rows(workspace):
