@@ -16,7 +16,9 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 PASSWORD = "a-long-test-passphrase"
 
 
-@pytest.fixture(scope="session")
+# One per module, not per session: Playwright's loop must be gone before another test file
+# (the admin's, the CSP probes') starts its own, whichever order the files run in.
+@pytest.fixture(scope="module")
 def browser():
     with chromium() as browser:
         yield browser
