@@ -63,3 +63,12 @@ def test_rate_limit_windows_skip_the_write_ahead_log():
         scalar("SELECT relpersistence FROM pg_class WHERE relname = 'logstore_ratelimitwindow'")
         == "u"
     )
+
+
+def test_queries_are_not_jit_compiled_however_costly_their_plan():
+    """Compiling a plan over a month of partitions took longer than running it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit_above_cost = 0")
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) SELECT count(*) FROM logstore_log")
+        (plan,) = cursor.fetchone()[0]
+    assert "JIT" not in plan
