@@ -217,10 +217,10 @@ _SQLITE_METADATA_PAIR = (
 # 1. walk the newest WALK_PAGES pages' worth of rows: if they hold the page, done (the pairs
 #    match at least one row in WALK_PAGES, as most pairs do);
 # 2. else the walk measured how often they match: the bitmap over a time window before the
-#    walk sized to hold the rest of the page twice over at that rate, widened WIDEN times
-#    over until it does, and the whole bitmap last. A bitmap then fetches about twice the
-#    page's rows, not every match of every partition; pairs too rare to show in the walk
-#    have few matches for any bitmap to fetch.
+#    walk sized to hold the rest of the page twice over at that rate (and at least the walk's
+#    own span), widened WIDEN times over until it does, and the whole bitmap last. A bitmap
+#    then fetches about twice the page's rows, not every match of every partition; pairs too
+#    rare to show in the walk have few matches for any bitmap to fetch.
 WALK_PAGES = 20
 WIDEN = 8
 WINDOWS = 2
@@ -305,7 +305,9 @@ def metadata_page(queryset, criteria: LogCriteria, *, after=None, before=None, s
         # past it: every match outside is further from the cursor than all of them.
         found = max(len(page.rows), 0.5)
         walked = max(abs(window["edge"] - window["start"]), timedelta(milliseconds=1))
-        reach = walked * 2 * (size + 1 - len(page.rows)) / found
+        # At least the walk's own span again: matches come in bursts (a trace's spans share
+        # their metadata), so a walk that found nearly the page says little about the rest.
+        reach = max(walked * 2 * (size + 1 - len(page.rows)) / found, walked)
         for _ in range(WINDOWS):
             try:
                 limit = window["edge"] + direction * reach

@@ -22,7 +22,9 @@ ROWS = 20_000
 # Rows i = 0..ROWS-1, 8 s apart over two days of their own partitions (10k rows each):
 # color=red and size=big each hold for half of them, both for a quarter (common);
 # batch=b7 and group=g7 for the same 10 rows (rare); team=t0 for 400 rows, all red (between);
-# phase=early for 250 rows of the first day only, all red (none among the newest rows).
+# phase=early for 250 rows of the first day only, all red (none among the newest rows);
+# burst=on for the newest 50 rows and 50 rows 600 to 650 rows before the newest walk's
+# oldest (two traces' spans, say: matches that come in bursts).
 FIRST_DAY = date(2031, 3, 1)
 COMMON = (("color", "red"), ("size", "big"))
 RARE = (("batch", "b7"), ("group", "g7"))
@@ -30,6 +32,7 @@ COMMON_AND_RARE = (("color", "blue"), ("batch", "b7"))
 BETWEEN = (("color", "red"), ("team", "t0"))
 EARLY = (("color", "red"), ("phase", "early"))
 ONE_BETWEEN = (("team", "t0"),)  # one pair is planned the same way
+BURST = (("burst", "on"),)
 
 
 def metadata_of(i):
@@ -40,7 +43,13 @@ def metadata_of(i):
         "group": f"g{i % 500}",
         "team": f"t{i % 50}",
         **({"phase": "early"} if i < ROWS // 2 and i % 40 == 0 else {}),
+        **({"burst": "on"} if in_burst(i) else {}),
     }
+
+
+def in_burst(i):
+    walked = ROWS - walk_budget(50)
+    return i >= ROWS - 50 or walked - 650 <= i < walked - 600
 
 
 @pytest.fixture
@@ -170,9 +179,22 @@ def test_pairs_between_rare_and_common_read_a_bounded_walk_then_a_window_of_the_
     assert rows_read(final) <= 200, final
 
 
+def test_a_walk_holding_exactly_the_page_is_followed_by_a_window_not_the_whole_bitmap(
+    many_logs, plans
+):
+    # The walk's 50 matches say the pair matches 1 row in 20: at that rate the 51st would be
+    # a few rows past the walk. It is 600 rows past it, still within the walk's own span.
+    page = OrmLogStore().page(criteria(many_logs, BURST))
+    assert len(page.rows) == 50 and page.older
+    final = plans[-1]
+    days = {node["Relation Name"] for node in scans(final) if "Relation Name" in node}
+    assert days - {"logstore_log_default"} == {partition_name(FIRST_DAY + timedelta(days=1))}
+    assert rows_read(final) <= 100, final
+
+
 def test_pages_of_metadata_pairs_hold_what_the_straightforward_query_finds(many_logs):
     store = OrmLogStore()
-    for pairs in (COMMON, RARE, COMMON_AND_RARE, BETWEEN, EARLY, ONE_BETWEEN):
+    for pairs in (COMMON, RARE, COMMON_AND_RARE, BETWEEN, EARLY, ONE_BETWEEN, BURST):
         expected = straightforward(many_logs, pairs, limit=120)
         first = store.page(criteria(many_logs, pairs))
         assert [log.id for log in first.rows] == expected[:50], pairs
