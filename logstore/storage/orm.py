@@ -217,13 +217,14 @@ _SQLITE_METADATA_PAIR = (
 # 1. walk the newest WALK_PAGES pages' worth of rows: if they hold the page, done (the pairs
 #    match at least one row in WALK_PAGES, as most pairs do);
 # 2. else the walk measured how often they match: the bitmap over a time window before the
-#    walk sized to hold the rest of the page twice over at that rate (and at least the walk's
-#    own span), widened WIDEN times over until it does, and the whole bitmap last. A bitmap
-#    then fetches about twice the page's rows, not every match of every partition; pairs too
-#    rare to show in the walk have few matches for any bitmap to fetch.
+#    walk sized to hold the rest of the page twice over at that rate (but from one to WIDEN
+#    walks' spans), widened WIDEN times over until it does, and the whole bitmap last. A
+#    bitmap then fetches about twice the page's rows, not every match of every partition;
+#    pairs too rare to show in the walk have few matches for any window to fetch, and
+#    WINDOWS windows reach back 8**5 walks (a month at a walk of 4 minutes' rows).
 WALK_PAGES = 20
 WIDEN = 8
-WINDOWS = 2
+WINDOWS = 5
 _SCANS = ("enable_seqscan", "enable_indexscan", "enable_bitmapscan")
 _SCANS_ON = {"bitmap": ("off", "off", "on"), "index": ("off", "on", "off")}
 
@@ -305,9 +306,10 @@ def metadata_page(queryset, criteria: LogCriteria, *, after=None, before=None, s
         # past it: every match outside is further from the cursor than all of them.
         found = max(len(page.rows), 0.5)
         walked = max(abs(window["edge"] - window["start"]), timedelta(milliseconds=1))
-        # At least the walk's own span again: matches come in bursts (a trace's spans share
-        # their metadata), so a walk that found nearly the page says little about the rest.
-        reach = max(walked * 2 * (size + 1 - len(page.rows)) / found, walked)
+        # Between one and WIDEN walks' spans: matches come in bursts (a trace's spans share
+        # their metadata), so a walk that found nearly the page, or next to nothing, says
+        # little about the rows before it; a window too wide fetches every match inside it.
+        reach = min(max(walked * 2 * (size + 1 - len(page.rows)) / found, walked), walked * WIDEN)
         for _ in range(WINDOWS):
             try:
                 limit = window["edge"] + direction * reach

@@ -24,7 +24,8 @@ ROWS = 20_000
 # batch=b7 and group=g7 for the same 10 rows (rare); team=t0 for 400 rows, all red (between);
 # phase=early for 250 rows of the first day only, all red (none among the newest rows);
 # burst=on for the newest 50 rows and 50 rows 600 to 650 rows before the newest walk's
-# oldest (two traces' spans, say: matches that come in bursts).
+# oldest (two traces' spans, say: matches that come in bursts); near=on for none of the
+# newest walk's rows, the 200 rows just before it and every 10th row of the first day.
 FIRST_DAY = date(2031, 3, 1)
 COMMON = (("color", "red"), ("size", "big"))
 RARE = (("batch", "b7"), ("group", "g7"))
@@ -33,6 +34,7 @@ BETWEEN = (("color", "red"), ("team", "t0"))
 EARLY = (("color", "red"), ("phase", "early"))
 ONE_BETWEEN = (("team", "t0"),)  # one pair is planned the same way
 BURST = (("burst", "on"),)
+NEAR = (("near", "on"),)
 
 
 def metadata_of(i):
@@ -44,12 +46,18 @@ def metadata_of(i):
         "team": f"t{i % 50}",
         **({"phase": "early"} if i < ROWS // 2 and i % 40 == 0 else {}),
         **({"burst": "on"} if in_burst(i) else {}),
+        **({"near": "on"} if near(i) else {}),
     }
 
 
 def in_burst(i):
     walked = ROWS - walk_budget(50)
     return i >= ROWS - 50 or walked - 650 <= i < walked - 600
+
+
+def near(i):
+    walked = ROWS - walk_budget(50)
+    return walked - 200 <= i < walked or (i < ROWS // 2 and i % 10 == 0)
 
 
 @pytest.fixture
@@ -192,9 +200,22 @@ def test_a_walk_holding_exactly_the_page_is_followed_by_a_window_not_the_whole_b
     assert rows_read(final) <= 100, final
 
 
+def test_a_walk_without_a_match_is_followed_by_a_window_of_a_few_walks_not_of_the_table(
+    many_logs, plans
+):
+    # No match in the walk says only that the pair matches less than 1 row in 1,020: a window
+    # sized from that bound would reach back past the first day and fetch its 1,000 matches.
+    page = OrmLogStore().page(criteria(many_logs, NEAR))
+    assert len(page.rows) == 50 and page.older
+    final = plans[-1]
+    days = {node["Relation Name"] for node in scans(final) if "Relation Name" in node}
+    assert days - {"logstore_log_default"} == {partition_name(FIRST_DAY + timedelta(days=1))}
+    assert rows_read(final) <= 250, final
+
+
 def test_pages_of_metadata_pairs_hold_what_the_straightforward_query_finds(many_logs):
     store = OrmLogStore()
-    for pairs in (COMMON, RARE, COMMON_AND_RARE, BETWEEN, EARLY, ONE_BETWEEN, BURST):
+    for pairs in (COMMON, RARE, COMMON_AND_RARE, BETWEEN, EARLY, ONE_BETWEEN, BURST, NEAR):
         expected = straightforward(many_logs, pairs, limit=120)
         first = store.page(criteria(many_logs, pairs))
         assert [log.id for log in first.rows] == expected[:50], pairs
