@@ -139,3 +139,34 @@ def test_a_short_term_reads_the_text_of_the_newest_rows_only(stored):
     scan, _, below = plan.partition("Subquery Scan on newest")
     assert below and reading_text[0] in below.split("->")[0], plan
     assert "Limit" in below, plan
+
+
+@pytest.mark.postgres
+def test_a_short_term_reads_no_more_of_the_window_than_its_newest_rows_however_they_are_joined(
+    api_key, post_logs, monkeypatch
+):
+    """The matches are among the newest SHORT_TERM_ROWS rows, and so is every row the page
+    reads: even joined the way the planner joins them when its estimates are missing (a
+    nested loop walking the window newest first), it stops at their oldest."""
+    from logstore.models import Log
+    from logstore.query import search
+
+    post_logs([said(f"question {i}", "answer", minutes_ago=1 + i) for i in range(300)])
+    monkeypatch.setattr(search, "SHORT_TERM_ROWS", 20)
+    within = Q(workspace_id__in=[api_key.workspace_id])
+    page = Log.objects.filter(within & search.search_q(within, "zq"))
+    page = page.order_by("-created_at", "-id")[:51]
+    with connection.cursor() as cursor:
+        for setting in ("enable_hashjoin", "enable_hashagg", "enable_mergejoin", "enable_sort"):
+            cursor.execute(f"SET LOCAL {setting} = off")
+        (plan,) = json.loads(page.explain(format="json", analyze=True))
+    stack, read = [plan["Plan"]], 0
+    while stack:
+        node = stack.pop()
+        stack.extend(node.get("Plans", ()))
+        if node.get("Relation Name", "").startswith("logstore_log"):
+            read += node["Actual Rows"] * node["Actual Loops"] + node.get(
+                "Rows Removed by Filter", 0
+            )
+    assert "Nested Loop" in json.dumps(plan), plan  # the join the test is about
+    assert read <= 3 * (20 + 1) < 300, plan
