@@ -19,7 +19,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from bench.run import ms, percentile
+from bench.run import latest_with, ms, percentile
 
 
 def cold_start():
@@ -60,22 +60,15 @@ def main():
 
     django.setup()
     from django.db import connection
-    from django.http import QueryDict
 
-    from logstore.models import Log, Workspace
-    from logstore.query.filters import LogFilter
+    from logstore.models import Workspace
     from logstore.storage import get_store
 
     workspace = Workspace.objects.get(slug="bench")
-    base = Log.objects.filter(workspace=workspace)
     store = get_store()
 
-    def latest_with(pairs):
-        params = QueryDict(mutable=True)
-        params.setlist("metadata", pairs)
-        filters = LogFilter(params, queryset=base)
-        assert filters.is_valid(), filters.errors
-        return store.page(filters.criteria(workspace_ids=(workspace.pk,)), size=50).rows
+    def page(pairs):
+        return latest_with(store, workspace, pairs)
 
     def buffers_of(pairs):
         touched = 0
@@ -91,18 +84,18 @@ def main():
             return execute(sql, params, many, context)
 
         with connection.execute_wrapper(explain):
-            latest_with(pairs)
+            page(pairs)
         return touched
 
     out = {"seed": args.seed, "cold": args.cold}
     measured = draws(samples, args.seed, args.repeats)
     # Timed first, from whatever the cache holds; the buffers after (EXPLAIN runs each query).
     for name, pages in measured.items():
-        latest_with(pages[0])  # as the run's timings do: one untimed call first
+        page(pages[0])  # as the run's timings do: one untimed call first
         times = []
         for pairs in pages[1:]:
             started = time.perf_counter()
-            latest_with(pairs)
+            page(pairs)
             times.append(time.perf_counter() - started)
         out[name] = {"p50_ms": ms(percentile(times, 0.5)), "p95_ms": ms(percentile(times, 0.95))}
     for name, pages in measured.items():

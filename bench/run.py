@@ -448,7 +448,6 @@ class Bench:
         }
 
     def queries(self, key="4_queries"):
-        from django.http import QueryDict
         from django.utils import timezone
 
         from logstore.models import Log
@@ -473,23 +472,16 @@ class Bench:
         def user():
             return list(filtered({"user": rng.choice(samples["user"])})[:50])
 
-        def latest_with(pairs):
-            # Through the store's page, as every list surface reads it: that is where the
-            # plan for metadata pairs is chosen (logstore.storage.orm.metadata_page).
-            params = QueryDict(mutable=True)
-            params.setlist("metadata", pairs)
-            fs = LogFilter(params, queryset=base)
-            assert fs.is_valid(), fs.errors
-            criteria = fs.criteria(workspace_ids=(self.workspace.pk,))
-            return store.page(criteria, size=50).rows
+        store = get_store()
 
         def metadata():
-            return latest_with([rng.choice(rng.choice(samples["metadata"]))])
+            pairs = [rng.choice(rng.choice(samples["metadata"]))]
+            return latest_with(store, self.workspace, pairs)
 
         def two_pairs():
-            return latest_with(rng.sample(rng.choice(samples["metadata"]), 2))
+            pairs = rng.sample(rng.choice(samples["metadata"]), 2)
+            return latest_with(store, self.workspace, pairs)
 
-        store = get_store()
         whole_workspace = LogCriteria(workspace_ids=(self.workspace.pk,))
 
         def chart():
@@ -686,6 +678,22 @@ def page_fetcher(client):
         return fetch
 
     return page
+
+
+def latest_with(store, workspace, pairs):
+    """The workspace's latest 50 with these `key=value` pairs, through the store's page as every
+    list surface reads it: that is where the plan for metadata pairs is chosen
+    (logstore.storage.orm.metadata_page)."""
+    from django.http import QueryDict
+
+    from logstore.models import Log
+    from logstore.query.filters import LogFilter
+
+    params = QueryDict(mutable=True)
+    params.setlist("metadata", pairs)
+    filters = LogFilter(params, queryset=Log.objects.filter(workspace=workspace))
+    assert filters.is_valid(), filters.errors
+    return store.page(filters.criteria(workspace_ids=(workspace.pk,)), size=50).rows
 
 
 def timings(measured, repeats):

@@ -47,8 +47,8 @@ def search_q(within: Q, term: str) -> Q:
         # index. The SQL is Django's own for `newest`; the term is a parameter.
         position = "instr" if connection.vendor == "sqlite" else "strpos"
         sql = f"SELECT newest.id FROM ({sample}) AS newest WHERE {position}(newest.search_text, %s) > 0"  # noqa: S608, E501
-        # The matches are among those rows, so the rows around them are too: without a bound
-        # the planner, if it guesses the matches common, walks the whole window to find them
+        # The matches are among those rows, so none is older than their oldest: without that
+        # bound the planner, if it guesses the matches common, walks the whole window for them
         # (at 10M rows, before the parent's ANALYZE, 375k rows for a term in none).
         oldest = f"SELECT MIN(newest.created_at) FROM ({times}) AS newest"  # noqa: S608
         return Q(created_at__gte=RawSQL(oldest, time_params)) & Q(  # noqa: S611

@@ -221,7 +221,8 @@ _SQLITE_METADATA_PAIR = (
 #    walks' spans), widened WIDEN times over until it does, and the whole bitmap last. A
 #    bitmap then fetches about twice the page's rows, not every match of every partition;
 #    pairs too rare to show in the walk have few matches for any window to fetch, and
-#    WINDOWS windows reach back 8**5 walks (a month at a walk of 4 minutes' rows).
+#    the last of WINDOWS windows reaches back WIDEN**4 to WIDEN**5 walks (11 to 91 days at
+#    a walk of 4 minutes' rows).
 WALK_PAGES = 20
 WIDEN = 8
 WINDOWS = 5

@@ -15,6 +15,7 @@ from logstore.storage.orm import OrmLogStore, criteria_q, walk_budget
 from logstore.storage.partitions import create_partition, partition_name
 from logstore.storage.port import LogCriteria
 from tests.payloads import openai_chat
+from tests.plans import nodes, rows_read, scans
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -100,27 +101,6 @@ def plans():
 
     with connection.execute_wrapper(explain):
         yield captured
-
-
-def nodes(plan):
-    stack = [plan[0]["Plan"]]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(node.get("Plans", ()))
-
-
-def scans(plan):
-    return [node for node in nodes(plan) if node["Node Type"].endswith("Scan")]
-
-
-def rows_read(plan):
-    """Rows the scans of the log table fetched, whether kept or filtered out."""
-    return sum(
-        node["Actual Rows"] * node["Actual Loops"] + node.get("Rows Removed by Filter", 0)
-        for node in scans(plan)
-        if node.get("Relation Name", "").startswith("logstore_log_")
-    )
 
 
 def days_read(plan):
