@@ -30,14 +30,28 @@ def backend_rows(results):
         )
 
 
+def query_rows(results):
+    """(4): the load and the queries after it, as far as the run got."""
+    load = results.get("4_load")
+    if load:
+        yield (
+            f"(4) load {load['rows']:,} rows by COPY",
+            f"{load['rows_per_s']:,} rows/s ({load['seconds']} s)",
+            "",
+        )
+    for name, value in results.get("4_queries", {}).items():
+        if isinstance(value, dict):
+            yield f"(4) {name}", f"p50 {value['p50_ms']} ms, p95 {value['p95_ms']} ms", TARGETS["4"]
+    yield from backend_rows(results)
+
+
 def rows(results):
     if "1_ceiling_copy" not in results:  # --only-queries
-        yield from backend_rows(results)
+        yield from query_rows(results)
         return
     c, h = results["1_ceiling_copy"], results["2_http_batches"]
     # A --stop-after-load run has no (4) queries or (5) yet.
-    s, q, e = results["3_single_log"], results.get("4_queries", {}), results.get("5_export")
-    load = results["4_load"]
+    s, e = results["3_single_log"], results.get("5_export")
     logs, floor = s["post_logs"], s["no_database_view"]
     yield "(1) raw COPY, same rows, identical table", f"{c['rows_per_s']:,} rows/s", ""
     yield (
@@ -64,15 +78,7 @@ def rows(results):
         f"(ratio {s['ratio_to_no_database']:.0%})",
         "",
     )
-    yield (
-        f"(4) load {load['rows']:,} rows by COPY",
-        f"{load['rows_per_s']:,} rows/s ({load['seconds']} s)",
-        "",
-    )
-    for name, value in q.items():
-        if isinstance(value, dict):
-            yield f"(4) {name}", f"p50 {value['p50_ms']} ms, p95 {value['p95_ms']} ms", TARGETS["4"]
-    yield from backend_rows(results)
+    yield from query_rows(results)
     yield "(5) worker peak RSS during (2)", f"{h['worker_peak_rss_mb']} MB", TARGETS["5"]
     if not e:
         return
