@@ -647,7 +647,6 @@ class Bench:
         step(items)
 
     def save(self):
-        RESULTS.mkdir(exist_ok=True)
         self.path.write_text(json.dumps(self.results, indent=2, default=str))
 
 
@@ -802,6 +801,8 @@ def main():
     bench = Bench(args)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     bench.path = args.resume.resolve() if args.resume else RESULTS / f"bench-{stamp}.json"
+    # Made before any step: an --only-queries run writes its samples before its first results.
+    RESULTS.mkdir(exist_ok=True)
     try:
         bench.compare_servers() if args.compare_servers else bench.run()
     finally:
