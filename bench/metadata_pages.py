@@ -8,7 +8,8 @@ The draws are taken as `bench.run` takes them, from the run's samples file: with
 they are the run's own. `--cold` first restarts PostgreSQL and drops the kernel's page cache
 (root and Debian's `pg_ctlcluster`), so pages are read from disk as in a run's first pass. To
 compare two versions of `metadata_page`, run this from each checkout with the same seed, each
-with `--cold`.
+with `--cold`; settings come from the environment as the app's do (`DB_IO_CONCURRENCY=1`
+measures without prefetching).
 """
 
 import argparse
