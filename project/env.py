@@ -22,7 +22,7 @@ def envbool(name, default):
     raise ImproperlyConfigured(f"{name} must be a boolean (true/false), got {raw!r}")
 
 
-def envint(name, default, minimum=0):
+def envint(name, default, minimum=0, maximum=None):
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
@@ -32,6 +32,8 @@ def envint(name, default, minimum=0):
         raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
     if value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ImproperlyConfigured(f"{name} must be at most {maximum}, got {value}")
     return value
 
 

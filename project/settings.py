@@ -119,7 +119,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     from psycopg_pool import ConnectionPool
 
-    DB_IO_CONCURRENCY = envint("DB_IO_CONCURRENCY", 64)
+    # PostgreSQL refuses every connection that asks for more than 1000.
+    DB_IO_CONCURRENCY = envint("DB_IO_CONCURRENCY", 64, maximum=1000)
 
     _db["OPTIONS"] = {
         # No JIT: over a month of partitions a page's estimates pass jit_above_cost, and

@@ -67,3 +67,10 @@ def test_a_metrics_directory_that_cannot_be_created_is_named_at_start_up(tmp_pat
     assert result.returncode != 0
     assert "PROMETHEUS_MULTIPROC_DIR" in result.stderr
     assert "ImproperlyConfigured" in result.stderr
+
+
+def test_a_read_ahead_postgresql_would_refuse_fails_at_start_up_naming_the_variable():
+    # No server needed: settings are read at start-up, connections made later.
+    result = start(DATABASE_URL="postgres://nobody@127.0.0.1:1/x", DB_IO_CONCURRENCY="5000")
+    assert result.returncode != 0
+    assert "DB_IO_CONCURRENCY" in result.stderr and "at most 1000" in result.stderr
